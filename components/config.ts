@@ -152,6 +152,14 @@ export function isIpv6Cidr(text: string): boolean {
     return halves.length === 2 ? groups.length < 8 : groups.length === 8;
 }
 
+export interface ParseOptions {
+    /**
+     * For `npm run render`, which has no Pulumi to decrypt or prompt for secrets: a missing
+     * secret becomes a placeholder instead of an error. Never set when deploying.
+     */
+    readonly withoutSecrets?: boolean;
+}
+
 /** A secure value from a stack file that could not be decrypted here (render without Pulumi). */
 export const undecryptedSecret = "<secret: set with pulumi config set --secret>";
 
@@ -323,7 +331,7 @@ const receiverSecretField: Record<ReceiverType, string | undefined> = {
     telegram: "botToken", discord: "webhookUrl", slack: "webhookUrl", pagerduty: "routingKey", email: undefined, webhook: "url",
 };
 
-function parseReceivers(r: Reader): Receiver[] {
+function parseReceivers(r: Reader, options: ParseOptions): Receiver[] {
     const receivers: Receiver[] = [];
     for (const [i, item] of r.list("receivers", []).entries()) {
         const path = `receivers[${i}]`;
@@ -344,11 +352,11 @@ function parseReceivers(r: Reader): Receiver[] {
         for (const s of sev) r.check(severities.includes(s as Severity), `${path}.severities: "${s}" is not one of ${severities.join(", ")}`);
         const base = { name, severities: sev.filter((s): s is Severity => severities.includes(s as Severity)) };
         const secretField = receiverSecretField[type];
-        if (secretField && !ir.has(`${path}.${secretField}`)) {
+        if (secretField && !ir.has(`${path}.${secretField}`) && !options.withoutSecrets) {
             r.check(false, `${path}.${secretField}: receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
                 `set it with \`pulumi config set --secret --path '${path}.${secretField}' <value>\` or set ${path}.enabled to false`);
         }
-        const secret = secretField ? ir.string(`${path}.${secretField}`, "") : "";
+        const secret = secretField ? ir.string(`${path}.${secretField}`, undecryptedSecret) : "";
         switch (type) {
             case "telegram": {
                 const chatId = ir.integer(`${path}.chatId`, 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
@@ -390,7 +398,7 @@ function parseReceivers(r: Reader): Receiver[] {
  * Validates the raw configuration of one stack. `raw` holds unprefixed keys (`serverType`, not
  * `<project>:serverType`) with Pulumi.yaml defaults already applied.
  */
-export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>): StackConfig {
+export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>, options: ParseOptions = {}): StackConfig {
     const r = new Reader(raw);
 
     const mode = r.string("hostMode", "hetzner") as HostMode;
@@ -469,7 +477,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         memoryMb: memory("nodeExporterMemoryMb", 64),
     };
     const redisExporter = {
-        image: r.image("redisExporterImage", "oliver006/redis_exporter:v1.74.0"),
+        image: r.image("redisExporterImage", "oliver006/redis_exporter:v1.74.0-alpine"),
         memoryMb: memory("redisExporterMemoryMb", 64),
     };
 
@@ -488,7 +496,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     }
     const redisNames = redis.map((x) => x.name);
     redisNames.forEach((n, i) => r.check(redisNames.indexOf(n) === i, `redis[${i}].name: "${n}" is used twice; names must be unique`));
-    const receivers = parseReceivers(r);
+    const receivers = parseReceivers(r, options);
     const receiverNames = receivers.map((x) => x.name);
     receiverNames.forEach((n, i) => r.check(receiverNames.indexOf(n) === i, `receivers: name "${n}" is used twice; names must be unique`));
 

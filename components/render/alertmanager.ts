@@ -1,0 +1,175 @@
+// alertmanager.yml, its secret files and the Alertmanager container's command line.
+// Pure: config in, file text out. Alertmanager does not expand environment variables, so every
+// credential goes into its own file (mode 0400) referenced by a *_file field; none is ever inline.
+import { dump } from "js-yaml";
+import { containerPaths, containerPorts, containerUids } from "../catalog";
+import { severities, type MonitoringConfig, type Receiver, type Severity } from "../config";
+import { hostDirs, secretsDir, type RenderedFile } from "./files";
+
+export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;
+
+const header = "# Rendered by Pulumi from the stack configuration; local edits are overwritten.\n";
+
+type ConfigKey = "telegram_configs" | "discord_configs" | "slack_configs" | "pagerduty_configs" | "email_configs" | "webhook_configs";
+type Scalar = string | number | boolean;
+
+/** One notifier entry (e.g. a telegram_configs item) and the secret files it references. */
+interface Notifier {
+    readonly key: ConfigKey;
+    readonly config: Readonly<Record<string, Scalar>>;
+    readonly secrets: readonly RenderedFile[];
+}
+
+interface AmReceiver {
+    readonly name: string;
+    readonly notifiers: readonly Notifier[];
+}
+
+/** Where a file below configRoot/alertmanager appears inside the container. */
+export function alertmanagerContainerPath(hostPath: string): string {
+    const prefix = `${hostDirs.alertmanager}/`;
+    if (!hostPath.startsWith(prefix)) throw new Error(`${hostPath} is not an Alertmanager file`);
+    return `${containerPaths.alertmanagerConfigDir}/${hostPath.slice(prefix.length)}`;
+}
+
+function secretFile(owner: string, field: string, value: string): RenderedFile {
+    return { path: `${hostDirs.alertmanager}/${secretsDir}/${owner}-${field}`, content: value, secret: true, owner: containerUids.alertmanager };
+}
+
+function withoutUndefined(fields: Record<string, Scalar | undefined>): Record<string, Scalar> {
+    return Object.fromEntries(Object.entries(fields).filter((e): e is [string, Scalar] => e[1] !== undefined));
+}
+
+/** Builds a notifier whose secret values are written to files named after `owner` and the field. */
+function notifierWithSecrets(key: ConfigKey, owner: string, secrets: Record<string, string | undefined>,
+    plain: Record<string, Scalar | undefined>): Notifier {
+    const files: RenderedFile[] = [];
+    const refs: Record<string, string> = {};
+    for (const [field, value] of Object.entries(secrets)) {
+        if (value === undefined) continue;
+        const file = secretFile(owner, field, value);
+        files.push(file);
+        refs[`${field}_file`] = alertmanagerContainerPath(file.path);
+    }
+    return { key, config: withoutUndefined({ ...refs, ...plain }), secrets: files };
+}
+
+function notifier(r: Receiver): Notifier {
+    switch (r.type) {
+        case "telegram":
+            return notifierWithSecrets("telegram_configs", r.name, { bot_token: r.botToken },
+                { chat_id: r.chatId, api_url: r.apiUrl, send_resolved: true });
+        case "discord":
+            return notifierWithSecrets("discord_configs", r.name, { webhook_url: r.webhookUrl }, { send_resolved: true });
+        case "slack":
+            return notifierWithSecrets("slack_configs", r.name, { api_url: r.webhookUrl }, { channel: r.channel, send_resolved: true });
+        case "pagerduty":
+            return notifierWithSecrets("pagerduty_configs", r.name, { routing_key: r.routingKey }, { url: r.url, send_resolved: true });
+        case "email":
+            return notifierWithSecrets("email_configs", r.name, { auth_password: r.authPassword }, {
+                to: r.to, from: r.from, smarthost: r.smarthost, auth_username: r.authUsername,
+                require_tls: r.requireTls, send_resolved: true,
+            });
+        case "webhook":
+            return notifierWithSecrets("webhook_configs", r.name, { url: r.url }, { send_resolved: true });
+    }
+}
+
+function deadMansSwitch(url: string): Notifier {
+    // Resolved notifications would tell the switch service nothing: it alarms on missing pings.
+    return notifierWithSecrets("webhook_configs", "deadmansswitch", { url }, { send_resolved: false });
+}
+
+function receiverYaml(r: AmReceiver): Record<string, unknown> {
+    const byKey = new Map<ConfigKey, Readonly<Record<string, Scalar>>[]>();
+    for (const n of r.notifiers) byKey.set(n.key, [...(byKey.get(n.key) ?? []), n.config]);
+    return { name: r.name, ...Object.fromEntries(byKey) };
+}
+
+const matcher = (label: string, value: string) => `${label}="${value}"`;
+
+interface Plan {
+    readonly receivers: readonly AmReceiver[];
+    readonly routes: readonly Record<string, unknown>[];
+}
+
+/**
+ * Routing: Watchdog first (to the dead man's switch, never to people), then one route per severity
+ * to the receivers subscribed to it. A severity nobody subscribed to goes to `blackhole`, so a
+ * receiver never gets a severity it did not ask for; alerts without a known severity reach everyone.
+ */
+function plan(m: MonitoringConfig): Plan {
+    const configured = m.receivers.map((r) => ({ receiver: r, notifier: notifier(r) }));
+    const receivers: AmReceiver[] = [{ name: "default", notifiers: configured.map((c) => c.notifier) }];
+    const routes: Record<string, unknown>[] = [];
+    const blackhole = { name: "blackhole", notifiers: [] };
+
+    if (m.deadMansSwitchUrl !== undefined) {
+        receivers.push({ name: "deadmansswitch", notifiers: [deadMansSwitch(m.deadMansSwitchUrl)] });
+        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: "deadmansswitch", group_wait: "0s", group_interval: "1m", repeat_interval: "1m" });
+    } else {
+        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: blackhole.name });
+    }
+    for (const severity of severities) {
+        const subscribed = configured.filter((c) => c.receiver.severities.includes(severity)).map((c) => c.notifier);
+        if (subscribed.length > 0) receivers.push({ name: severity, notifiers: subscribed });
+        routes.push({ matchers: [matcher("severity", severity)], receiver: subscribed.length > 0 ? severity : blackhole.name });
+    }
+    if (routes.some((r) => r.receiver === blackhole.name)) receivers.push(blackhole);
+    return { receivers, routes };
+}
+
+function inhibitRule(source: Severity, targets: readonly Severity[]): Record<string, unknown> {
+    return {
+        source_matchers: [matcher("severity", source)],
+        target_matchers: [targets.length === 1 ? matcher("severity", targets[0]) : `severity=~"${targets.join("|")}"`],
+        equal: ["alertname", "instance"],
+    };
+}
+
+/** Every secret file once, refusing two credentials that would share a file name. */
+function uniqueSecretFiles(receivers: readonly AmReceiver[]): RenderedFile[] {
+    const files = new Map<string, RenderedFile>();
+    for (const file of receivers.flatMap((r) => r.notifiers.flatMap((n) => n.secrets))) {
+        const existing = files.get(file.path);
+        if (existing && existing.content !== file.content) {
+            throw new Error(`Two Alertmanager credentials map to ${file.path}; rename the receiver (the name deadmansswitch is reserved)`);
+        }
+        files.set(file.path, file);
+    }
+    return [...files.values()];
+}
+
+export function renderAlertmanager(m: MonitoringConfig): RenderedFile[] {
+    const { receivers, routes } = plan(m);
+    const config = {
+        route: {
+            receiver: "default",
+            group_by: ["alertname", "job", "instance"],
+            group_wait: m.alertmanager.groupWait,
+            group_interval: m.alertmanager.groupInterval,
+            repeat_interval: m.alertmanager.repeatInterval,
+            routes,
+        },
+        inhibit_rules: [inhibitRule("critical", ["warning", "info"]), inhibitRule("warning", ["info"])],
+        receivers: receivers.map(receiverYaml),
+    };
+    const main: RenderedFile = {
+        path: alertmanagerConfigFile,
+        content: header + dump(config, { lineWidth: -1, noRefs: true }),
+        secret: false,
+        owner: containerUids.alertmanager,
+    };
+    return [main, ...uniqueSecretFiles(receivers)];
+}
+
+/** Command-line flags of the Alertmanager container. */
+export function alertmanagerCommand(_m: MonitoringConfig): string[] {
+    return [
+        `--config.file=${alertmanagerContainerPath(alertmanagerConfigFile)}`,
+        `--storage.path=${containerPaths.alertmanagerData}`,
+        // Empty disables clustering; otherwise a single instance listens for peers on 0.0.0.0:9094.
+        "--cluster.listen-address=",
+        `--web.listen-address=:${containerPorts.alertmanager}`,
+    ];
+}

@@ -1,0 +1,22 @@
+// The unit every renderer produces: one file on the host, below the stack's configRoot.
+
+export interface RenderedFile {
+    /** Path relative to configRoot, e.g. "prometheus/prometheus.yml". Also the resource name suffix. */
+    readonly path: string;
+    readonly content: string;
+    /** Credentials: deployed as a Pulumi secret, mode 0400, never printed by `npm run render`. */
+    readonly secret: boolean;
+    /** Numeric uid of the container user that reads the file. */
+    readonly owner: number;
+}
+
+/** Host directory of each service below configRoot; mounted read-only into its container. */
+export const hostDirs = {
+    prometheus: "prometheus",
+    alertmanager: "alertmanager",
+    grafana: "grafana",
+    redisExporter: "redis-exporter",
+} as const;
+
+/** Secrets live in a `secrets/` folder inside the service's directory. */
+export const secretsDir = "secrets";

@@ -1,0 +1,94 @@
+// Grafana provisioning: datasources with pinned uids and a file provider for dashboards/.
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { containerPaths, containerPorts, containerUids } from "../catalog";
+import { MonitoringConfig } from "../config";
+import { hostDirs, RenderedFile } from "./files";
+
+/** Dashboards reference their datasource by these uids; renaming a datasource breaks nothing. */
+export const datasourceUids = { prometheus: "prometheus", alertmanager: "alertmanager" } as const;
+
+/** A dashboard JSON file below dashboards/; its folder in Grafana is its sub-folder. */
+export interface DashboardSource {
+    /** e.g. "Monitoring/overview.json". */
+    readonly relativePath: string;
+    readonly content: string;
+}
+
+const dashboardPathPattern = /^([A-Za-z0-9 _-]+\/)?[A-Za-z0-9._-]+\.json$/;
+
+const owner = containerUids.grafana;
+const dump = (doc: unknown) => yaml.dump(doc, { lineWidth: -1, noRefs: true });
+
+export function renderDatasources(m: MonitoringConfig): RenderedFile {
+    const datasources = {
+        apiVersion: 1,
+        prune: true,
+        datasources: [
+            {
+                name: "Prometheus", type: "prometheus", uid: datasourceUids.prometheus, access: "proxy", isDefault: true, editable: false,
+                url: `http://prometheus:${containerPorts.prometheus}`,
+                jsonData: { timeInterval: m.prometheus.scrapeInterval, httpMethod: "POST" },
+            },
+            {
+                name: "Alertmanager", type: "alertmanager", uid: datasourceUids.alertmanager, access: "proxy", editable: false,
+                url: `http://alertmanager:${containerPorts.alertmanager}`,
+                jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+            },
+        ],
+    };
+    return { path: `${hostDirs.grafana}/provisioning/datasources/datasources.yml`, content: dump(datasources), secret: false, owner };
+}
+
+export function renderGrafana(m: MonitoringConfig, dashboards: readonly DashboardSource[]): RenderedFile[] {
+    const providers = {
+        apiVersion: 1,
+        providers: [{
+            name: "dashboards", type: "file", disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 30,
+            options: { path: containerPaths.grafanaDashboardsDir, foldersFromFilesStructure: true },
+        }],
+    };
+    const files: RenderedFile[] = [
+        renderDatasources(m),
+        { path: `${hostDirs.grafana}/provisioning/dashboards/dashboards.yml`, content: dump(providers), secret: false, owner },
+    ];
+    for (const d of dashboards) {
+        if (!dashboardPathPattern.test(d.relativePath)) {
+            throw new Error(`dashboards/${d.relativePath}: name dashboards like <Folder>/<name>.json with letters, digits, . _ - only`);
+        }
+        files.push({ path: `${hostDirs.grafana}/dashboards/${d.relativePath}`, content: d.content, secret: false, owner });
+    }
+    return files;
+}
+
+/** Environment of the Grafana container: no credentials, only a path to the password file. */
+export function grafanaEnvironment(m: MonitoringConfig): Record<string, string> {
+    return {
+        GF_SECURITY_ADMIN_USER: m.grafana.adminUser,
+        GF_SECURITY_ADMIN_PASSWORD__FILE: `${containerPaths.grafanaSecretsDir}/admin_password`,
+        GF_AUTH_ANONYMOUS_ENABLED: "false",
+        GF_AUTH_BASIC_ENABLED: "true",
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_USERS_ALLOW_ORG_CREATE: "false",
+        GF_SECURITY_DISABLE_GRAVATAR: "true",
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        GF_SERVER_ROOT_URL: `http://localhost:${m.grafana.port}/`,
+    };
+}
+
+/** Reads dashboards/**.json of this repository (sorted, so renders are deterministic). */
+export function readDashboards(dir: string): DashboardSource[] {
+    if (!fs.existsSync(dir)) return [];
+    const found: DashboardSource[] = [];
+    const walk = (sub: string) => {
+        for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const rel = sub ? `${sub}/${entry.name}` : entry.name;
+            if (entry.isDirectory()) walk(rel);
+            else if (entry.name.endsWith(".json")) found.push({ relativePath: rel, content: fs.readFileSync(path.join(dir, rel), "utf8") });
+        }
+    };
+    walk("");
+    return found;
+}

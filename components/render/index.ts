@@ -1,0 +1,16 @@
+// Every configuration file the stack deploys, from the same renderers the components use.
+import { MonitoringConfig } from "../config";
+import { renderAlertmanager } from "./alertmanager";
+import { renderRedisExporter } from "./exporters";
+import { RenderedFile } from "./files";
+import { DashboardSource, renderGrafana } from "./grafana";
+import { renderPrometheus } from "./prometheus";
+
+export function renderStackFiles(m: MonitoringConfig, dashboards: readonly DashboardSource[]): RenderedFile[] {
+    return [
+        ...renderPrometheus(m),
+        ...renderAlertmanager(m),
+        ...renderGrafana(m, dashboards),
+        ...m.redis.flatMap(renderRedisExporter),
+    ];
+}

@@ -1,0 +1,107 @@
+// prometheus.yml and the Prometheus container's command line, from the validated stack config.
+// Pure: config in, file text out. Kept to fields that both the deployed image (3.x) and Debian's
+// promtool 2.42 (used by the tests) accept; see skew.ts.
+import { dump } from "js-yaml";
+import { containerPaths, containerPorts, containerUids } from "../catalog";
+import type { AppTarget, MonitoringConfig, RedisTarget } from "../config";
+import { hostDirs, type RenderedFile } from "./files";
+
+export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
+/** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
+export const prometheusRuleGlob = `${containerPaths.prometheusConfigDir}/rules/*.yml`;
+
+const header = "# Rendered by Pulumi from the stack configuration; local edits are overwritten.\n";
+
+interface StaticConfig {
+    readonly targets: readonly string[];
+    readonly labels?: Readonly<Record<string, string>>;
+}
+
+interface ScrapeConfig {
+    readonly job_name: string;
+    readonly metrics_path?: string;
+    readonly scheme?: string;
+    readonly static_configs: readonly StaticConfig[];
+}
+
+/** Labels Prometheus attaches to every series and alert it sends out. */
+export function externalLabels(m: MonitoringConfig): Record<string, string> {
+    return { environment: m.environment };
+}
+
+/** First host address of an IPv4 subnet: Docker's gateway on a user-defined bridge network. */
+export function dockerGateway(subnet: string): string {
+    const [address, prefixText] = subnet.split("/");
+    const prefix = Number(prefixText);
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const network = address.split(".").reduce((acc, octet) => ((acc << 8) | Number(octet)) >>> 0, 0) & mask;
+    const gateway = (network + 1) >>> 0;
+    return [24, 16, 8, 0].map((shift) => (gateway >>> shift) & 0xff).join(".");
+}
+
+function staticJob(jobName: string, target: string): ScrapeConfig {
+    return { job_name: jobName, static_configs: [{ targets: [target] }] };
+}
+
+function redisJob(redis: RedisTarget): ScrapeConfig {
+    return {
+        job_name: `redis-${redis.name}`,
+        static_configs: [{ targets: [`redis-exporter-${redis.name}:${containerPorts.redisExporter}`], labels: { redis: redis.name } }],
+    };
+}
+
+function appJob(app: AppTarget): ScrapeConfig {
+    const hasLabels = Object.keys(app.labels).length > 0;
+    return {
+        job_name: app.job,
+        metrics_path: app.metricsPath,
+        scheme: app.scheme,
+        static_configs: [hasLabels ? { targets: app.targets, labels: app.labels } : { targets: app.targets }],
+    };
+}
+
+function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
+    // node-exporter uses host networking and listens on the monitoring network's gateway only.
+    const node = m.nodeExporter.enabled ? [staticJob("node", `${dockerGateway(m.dockerSubnet)}:${containerPorts.nodeExporter}`)] : [];
+    return [
+        staticJob("prometheus", `localhost:${containerPorts.prometheus}`),
+        staticJob("alertmanager", `alertmanager:${containerPorts.alertmanager}`),
+        staticJob("grafana", `grafana:${containerPorts.grafana}`),
+        ...node,
+        ...m.redis.map(redisJob),
+        ...m.apps.map(appJob),
+    ];
+}
+
+export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
+    const config = {
+        global: {
+            scrape_interval: m.prometheus.scrapeInterval,
+            scrape_timeout: m.prometheus.scrapeTimeout,
+            evaluation_interval: m.prometheus.evaluationInterval,
+            external_labels: externalLabels(m),
+        },
+        rule_files: [prometheusRuleGlob],
+        alerting: { alertmanagers: [{ static_configs: [{ targets: [`alertmanager:${containerPorts.alertmanager}`] }] }] },
+        scrape_configs: scrapeConfigs(m),
+    };
+    return [{
+        path: prometheusConfigFile,
+        content: header + dump(config, { lineWidth: -1, noRefs: true }),
+        secret: false,
+        owner: containerUids.prometheus,
+    }];
+}
+
+/** Command-line flags of the Prometheus container. */
+export function prometheusCommand(m: MonitoringConfig): string[] {
+    return [
+        `--config.file=${containerPaths.prometheusConfigDir}/prometheus.yml`,
+        `--storage.tsdb.path=${containerPaths.prometheusData}`,
+        `--storage.tsdb.retention.time=${m.prometheus.retentionTime}`,
+        `--storage.tsdb.retention.size=${m.prometheus.retentionSize}`,
+        // POST /-/reload applies new config without a restart; the port is published on loopback only.
+        "--web.enable-lifecycle",
+        `--web.listen-address=:${containerPorts.prometheus}`,
+    ];
+}

@@ -1,0 +1,61 @@
+// Version skew between the images we deploy and the Debian binaries that test and rehearse them.
+//
+// Prometheus: image 3.x (prom/prometheus:v3.5.0) vs Debian promtool 2.42. prometheus.yml uses only
+// fields both accept, and the rule glob may match nothing in either. The 3.x image no longer needs
+// the --web.console.* flags, so prometheusCommand leaves them out (2.42 would not miss them either).
+//
+// Alertmanager: image 0.28 (prom/alertmanager:v0.28.1) vs Debian amtool 0.25. Checked with amtool 0.25:
+//   accepted: slack api_url_file, pagerduty routing_key_file, email auth_password_file,
+//             and discord_configs itself (Discord support arrived in 0.25.0; webhook_url inline works);
+//   rejected as unknown fields: telegram bot_token_file (0.26), webhook url_file (0.26),
+//             discord webhook_url_file (0.27).
+// forDebianAlertmanager inlines those three so 0.25 can check the rest of the file. Its output
+// holds credentials in plain text: only for tests and loopback rehearsal, never for deployment.
+import { dump, load } from "js-yaml";
+import type { RenderedFile } from "./files";
+import { alertmanagerContainerPath } from "./alertmanager";
+
+/** Notifier list → [file field newer releases read, inline field 0.25 knows]. */
+const inlinedFields: Readonly<Record<string, readonly [string, string]>> = {
+    telegram_configs: ["bot_token_file", "bot_token"],
+    discord_configs: ["webhook_url_file", "webhook_url"],
+    webhook_configs: ["url_file", "url"],
+};
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function records(v: unknown): Record<string, unknown>[] {
+    return Array.isArray(v) ? v.filter(isRecord) : [];
+}
+
+function inlineSecret(notifier: Record<string, unknown>, fileField: string, inlineField: string,
+    secrets: ReadonlyMap<string, string>): void {
+    const path = notifier[fileField];
+    if (typeof path !== "string") return;
+    const value = secrets.get(path);
+    if (value === undefined) throw new Error(`${fileField}: no secret file content for ${path}`);
+    delete notifier[fileField];
+    notifier[inlineField] = value;
+}
+
+/**
+ * Rewrites alertmanager.yml for Debian's Alertmanager 0.25: the three *_file fields it rejects
+ * become inline values, looked up in `secrets` by in-container path.
+ */
+export function forDebianAlertmanager(configYaml: string, secrets: ReadonlyMap<string, string>): string {
+    const doc = load(configYaml);
+    if (!isRecord(doc)) throw new Error("alertmanager.yml is not a YAML mapping");
+    for (const receiver of records(doc.receivers)) {
+        for (const [key, [fileField, inlineField]] of Object.entries(inlinedFields)) {
+            for (const notifier of records(receiver[key])) inlineSecret(notifier, fileField, inlineField, secrets);
+        }
+    }
+    return dump(doc, { lineWidth: -1, noRefs: true });
+}
+
+/** In-container path → content of every secret Alertmanager file, the lookup forDebianAlertmanager needs. */
+export function alertmanagerSecrets(files: readonly RenderedFile[]): Map<string, string> {
+    return new Map(files.filter((f) => f.secret).map((f) => [alertmanagerContainerPath(f.path), f.content]));
+}

@@ -1,0 +1,88 @@
+// One containerised service: pinned image, optional data volume, and a container that can only
+// publish on 127.0.0.1, with a memory limit, restart policy, healthcheck and log rotation.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+
+/** Address every published port binds to. There is deliberately no way to choose another. */
+export const loopback = "127.0.0.1";
+
+export interface BindMount {
+    readonly hostPath: string;
+    readonly containerPath: string;
+}
+
+export interface ServiceArgs {
+    /** Image reference with an exact tag or digest. */
+    readonly image: string;
+    /** Container name, also its DNS alias on the monitoring network. */
+    readonly containerName: string;
+    readonly memoryMb: number;
+    readonly command?: readonly string[];
+    readonly envs?: Readonly<Record<string, string>>;
+    /** Port inside the container to publish on loopback, and the host port. */
+    readonly publish?: { readonly containerPort: number; readonly hostPort: number };
+    /** Path of a named data volume inside the container; the volume is protected when `protectData`. */
+    readonly dataPath?: string;
+    readonly protectData?: boolean;
+    /** Host directories mounted read-only (configuration and secrets). */
+    readonly binds?: readonly BindMount[];
+    /** Docker networks to join (names), ignored with hostNetwork. */
+    readonly networks?: readonly pulumi.Input<string>[];
+    /** Share the host's network and PID namespaces (node-exporter). */
+    readonly hostNetwork?: boolean;
+    /** Shell command, run inside the container, that exits 0 when the service is healthy. */
+    readonly healthcheck: string;
+    readonly hosts?: readonly { readonly host: string; readonly ip: string }[];
+    readonly logMaxSize: string;
+    readonly logMaxFiles: number;
+    readonly user?: string;
+    /** Resources (config files) that must exist before the container starts. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Service extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly image: docker.RemoteImage;
+    readonly volume?: docker.Volume;
+
+    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vps-monitoring:stack:Service", name, {}, opts);
+        this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const volumes: docker.types.input.ContainerVolume[] = (args.binds ?? []).map((b) => ({
+            hostPath: b.hostPath, containerPath: b.containerPath, readOnly: true,
+        }));
+        if (args.dataPath) {
+            this.volume = new docker.Volume(`${name}-data`, { name: `monitoring-${args.containerName}-data` },
+                { parent: this, protect: args.protectData ?? true });
+            volumes.push({ volumeName: this.volume.name, containerPath: args.dataPath });
+        }
+        this.container = new docker.Container(`${name}-container`, {
+            name: args.containerName,
+            image: this.image.imageId,
+            command: args.command ? [...args.command] : undefined,
+            envs: args.envs ? Object.entries(args.envs).map(([k, v]) => `${k}=${v}`) : undefined,
+            memory: args.memoryMb,
+            memorySwap: args.memoryMb,
+            restart: "unless-stopped",
+            user: args.user,
+            logDriver: "json-file",
+            logOpts: { "max-size": args.logMaxSize, "max-file": String(args.logMaxFiles) },
+            healthcheck: { tests: ["CMD-SHELL", args.healthcheck], interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s" },
+            ports: args.publish ? [{ internal: args.publish.containerPort, external: args.publish.hostPort, ip: loopback, protocol: "tcp" }] : [],
+            volumes,
+            networkMode: args.hostNetwork ? "host" : undefined,
+            pidMode: args.hostNetwork ? "host" : undefined,
+            networksAdvanced: args.hostNetwork ? undefined : (args.networks ?? []).map((n) => ({ name: n, aliases: [args.containerName] })),
+            hosts: args.hosts ? args.hosts.map((h) => ({ host: h.host, ip: h.ip })) : undefined,
+            // Config files live in bind mounts: their changes reload the service rather than replace it.
+            mustRun: true,
+        }, {
+            parent: this,
+            dependsOn: args.dependsOn,
+            // Fixed container names: the old container must go before the new one can take the name.
+            deleteBeforeReplace: true,
+            replaceOnChanges: ["healthcheck"],
+        });
+        this.registerOutputs({ containerName: this.container.name });
+    }
+}
