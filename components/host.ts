@@ -1,0 +1,209 @@
+// The Docker host: a new Hetzner server, an adopted one, or any machine reachable over SSH.
+// Whatever the mode, `ready` succeeds only once the deploy user can run Docker, and
+// `dockerHost` resolves only after it, so no Docker resource ever talks to a half-built host.
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as hcloud from "@pulumi/hcloud";
+import { HostConfig } from "./config";
+import { renderCloudInit } from "./render/cloudInit";
+
+type ConnectionArgs = command.types.input.remote.ConnectionArgs;
+
+export interface HostArgs {
+    /** Validated host configuration (plain values; the private key is wrapped as a secret here). */
+    readonly config: HostConfig;
+    /** Stack name, written to the server's labels. */
+    readonly stack: string;
+}
+
+/** What the Hetzner modes produce: the server and the attachment that puts it behind the firewall. */
+interface HetznerServer {
+    readonly server: hcloud.Server;
+    readonly firewallAttachment: hcloud.FirewallAttachment;
+}
+
+/**
+ * Server properties ignored after creation: changing any of them would replace the server and
+ * lose its data. To really re-provision, run `pulumi up --replace <server urn>`.
+ */
+export const newServerIgnoredChanges = ["userData", "sshKeys", "image"];
+
+/**
+ * An adopted server is not ours to reshape: Pulumi reads it, protects it and attaches the
+ * firewall, but never changes (or, after import, "corrects") any of its own properties.
+ */
+export const adoptedServerIgnoredChanges = [
+    "name", "serverType", "location", "datacenter", "image", "userData", "sshKeys", "publicNets",
+    "labels", "firewallIds", "ignoreRemoteFirewallIds", "backups", "deleteProtection", "rebuildProtection",
+    "keepDisk", "networks", "placementGroupId", "iso", "rescue", "shutdownBeforeDeletion", "allowDeprecatedImages",
+];
+
+/**
+ * A new server refuses the deploy user (or, with a custom sshPort, the connection) until cloud-init
+ * has got that far, which takes minutes: keep dialling. Existing hosts get the provider's default.
+ */
+const newServerDialErrorLimit = 120;
+const readinessTimeout = "30m";
+
+/**
+ * Waits for cloud-init (exit 2 means finished with recoverable errors, e.g. deprecated keys),
+ * then proves the connecting user can use Docker. Hosts not built by cloud-init skip the wait.
+ */
+export function readinessScript(requireCloudInit: boolean): string {
+    const waitForCloudInit = [
+        "rc=0; cloud-init status --wait >/dev/null || rc=$?",
+        `if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "cloud-init failed (exit $rc); see /var/log/cloud-init-output.log" >&2; exit 1; fi`,
+    ].join("\n");
+    const cloudInit = requireCloudInit
+        ? waitForCloudInit
+        : `if command -v cloud-init >/dev/null 2>&1; then\n${waitForCloudInit}\nfi`;
+    const docker = `docker info --format '{{.ServerVersion}}' || ` +
+        `{ echo "$(id -un) cannot use Docker: install it and add the user to the docker group" >&2; exit 1; }`;
+    return ["set -e", cloudInit, docker].join("\n");
+}
+
+/** `ssh://user@host:port` as the Docker client expects it (IPv6 addresses in brackets). */
+export function sshDockerHost(user: string, address: string, port: number): string {
+    const host = address.includes(":") ? `[${address}]` : address;
+    return `ssh://${user}@${host}:${port}`;
+}
+
+export class Host extends pulumi.ComponentResource {
+    /** Public IPv4 address; "" when the host has none or is reached only by sshHost. */
+    readonly ipv4: pulumi.Output<string>;
+    /** Public IPv6 address; "" when the host has none or is reached only by sshHost. */
+    readonly ipv6: pulumi.Output<string>;
+    /** Address used to connect: IPv4, else IPv6, else sshHost. */
+    readonly address: pulumi.Output<string>;
+    /** SSH connection for remote commands (secret when it carries a private key). */
+    readonly connection: pulumi.Output<ConnectionArgs>;
+    /** Docker endpoint; resolves only after `ready`, so the Docker provider waits for the host. */
+    readonly dockerHost: pulumi.Output<string>;
+    /** Succeeds once cloud-init is done and the deploy user can run Docker. */
+    readonly ready: command.remote.Command;
+
+    constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vps-monitoring:host:Host", name, {}, opts);
+        const config = args.config;
+        const hetzner = config.mode === "ssh" ? undefined : this.hetznerServer(name, args);
+
+        this.ipv4 = hetzner ? hetzner.server.ipv4Address.apply((a) => a ?? "") : pulumi.output("");
+        this.ipv6 = hetzner ? hetzner.server.ipv6Address.apply((a) => a ?? "") : pulumi.output("");
+        this.address = pulumi.all([this.ipv4, this.ipv6]).apply(([v4, v6]) => v4 || v6 || config.sshHost || "");
+        this.connection = pulumi.output(connectionArgs(config, this.address));
+
+        this.ready = new command.remote.Command(`${name}-ready`, {
+            connection: config.mode === "hetzner"
+                ? this.connection.apply((c) => ({ ...c, dialErrorLimit: newServerDialErrorLimit }))
+                : this.connection,
+            create: readinessScript(config.mode === "hetzner"),
+            // A replaced or re-adopted server must pass the gate again.
+            triggers: hetzner ? [hetzner.server.id] : [],
+        }, {
+            parent: this,
+            dependsOn: hetzner ? [hetzner.server, hetzner.firewallAttachment] : [],
+            customTimeouts: { create: readinessTimeout, update: readinessTimeout },
+        });
+
+        this.dockerHost = pulumi.all([this.ready.stdout, this.address])
+            .apply(([, address]) => sshDockerHost(config.sshUser, address, config.sshPort));
+
+        this.registerOutputs({
+            ipv4: this.ipv4, ipv6: this.ipv6, address: this.address, dockerHost: this.dockerHost,
+        });
+    }
+
+    private hetznerServer(name: string, args: HostArgs): HetznerServer {
+        const config = args.config;
+        const firewall = new hcloud.Firewall(`${name}-firewall`, {
+            name: config.serverName,
+            rules: firewallRules(config),
+            labels: labels(args.stack),
+        }, { parent: this });
+        const server = config.mode === "hetzner"
+            ? this.newServer(name, args)
+            : this.adoptedServer(name, config);
+        // An attachment rather than the server's firewallIds, so adopted servers get the firewall too.
+        const firewallAttachment = new hcloud.FirewallAttachment(`${name}-firewall-attachment`, {
+            firewallId: firewall.id.apply(Number),
+            serverIds: [server.id.apply(Number)],
+        }, { parent: this });
+        return { server, firewallAttachment };
+    }
+
+    private newServer(name: string, args: HostArgs): hcloud.Server {
+        const config = args.config;
+        const key = this.sshKey(name, config);
+        return new hcloud.Server(`${name}-server`, {
+            name: config.serverName,
+            serverType: config.serverType,
+            location: config.location,
+            image: config.image,
+            publicNets: [{ ipv4Enabled: config.ipv4, ipv6Enabled: config.ipv6 }],
+            sshKeys: [key.id],
+            userData: key.publicKey.apply((publicKey) =>
+                renderCloudInit({ user: config.sshUser, sshPublicKeys: [publicKey], sshPort: config.sshPort })),
+            labels: labels(args.stack),
+            deleteProtection: config.protect,
+            rebuildProtection: config.protect,
+        }, { parent: this, protect: config.protect, ignoreChanges: newServerIgnoredChanges });
+    }
+
+    private adoptedServer(name: string, config: HostConfig): hcloud.Server {
+        return new hcloud.Server(`${name}-server`, {
+            name: config.serverName,
+            serverType: config.serverType,
+        }, {
+            parent: this,
+            import: String(config.hetznerServerId),
+            protect: true,
+            ignoreChanges: adoptedServerIgnoredChanges,
+        });
+    }
+
+    /** The key Hetzner installs for root (no root password is mailed) and cloud-init gives the deploy user. */
+    private sshKey(name: string, config: HostConfig): { id: pulumi.Output<string>; publicKey: pulumi.Output<string> } {
+        if (config.sshPublicKey) {
+            const key = new hcloud.SshKey(`${name}-ssh-key`, {
+                name: `${config.serverName}-deploy`,
+                publicKey: config.sshPublicKey,
+            }, { parent: this });
+            return { id: key.id, publicKey: key.publicKey };
+        }
+        const existing = hcloud.getSshKeyOutput({ name: config.hetznerSshKeyName }, { parent: this });
+        return { id: existing.apply((k) => String(k.id)), publicKey: existing.publicKey };
+    }
+}
+
+/** Only SSH (from the allowed sources) and ICMP come in; everything else stays closed. */
+export function firewallRules(config: HostConfig): hcloud.types.input.FirewallRule[] {
+    return [
+        { direction: "in", protocol: "tcp", port: String(config.sshPort), sourceIps: [...config.sshAllowedCidrs], description: "SSH" },
+        { direction: "in", protocol: "icmp", sourceIps: ["0.0.0.0/0", "::/0"], description: "ICMP" },
+    ];
+}
+
+function labels(stack: string): Record<string, string> {
+    return { "managed-by": "pulumi", stack };
+}
+
+/** Without a configured private key the connection is left to the SSH agent. */
+function connectionArgs(config: HostConfig, address: pulumi.Output<string>): ConnectionArgs {
+    const base: ConnectionArgs = { host: address, user: config.sshUser, port: config.sshPort };
+    return config.sshPrivateKey ? { ...base, privateKey: pulumi.secret(config.sshPrivateKey) } : base;
+}
+
+/**
+ * Docker provider for the host, depending on its readiness gate. It runs the system `ssh` client,
+ * so the key must be available to it (agent or ~/.ssh): a configured sshPrivateKey is used only by
+ * remote commands.
+ */
+export function createDockerProvider(
+    name: string, host: Host, opts?: Omit<pulumi.CustomResourceOptions, "dependsOn">,
+): docker.Provider {
+    return new docker.Provider(name, {
+        host: host.dockerHost,
+        sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+    }, { ...opts, dependsOn: [host.ready] });
+}

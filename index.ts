@@ -1,0 +1,39 @@
+// Reads and validates the stack's configuration, then wires the host and the monitoring stack.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createDockerProvider, Host } from "./components/host";
+import { loadProgramConfig } from "./components/programConfig";
+import { localUrls, sshCommand, tunnelCommand } from "./components/render/access";
+import { readDashboards } from "./components/render/grafana";
+import { MonitoringStack } from "./components/stack";
+
+// Throws with every problem listed before any resource is registered.
+const config = loadProgramConfig();
+const m = config.monitoring;
+
+const host = new Host("host", { config: config.host, stack: config.stack });
+const dockerProvider = createDockerProvider("docker", host);
+
+const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefined
+    ? pulumi.secret(m.grafana.adminPassword)
+    : new random.RandomPassword("grafana-admin-password", { length: 24, special: false }).result;
+
+new MonitoringStack("monitoring", {
+    config: m,
+    connection: host.connection,
+    protectData: config.host.protect,
+    hostReady: host.ready,
+    dashboards: readDashboards(path.join(__dirname, "dashboards")),
+    grafanaAdminPassword: adminPassword,
+}, { providers: [dockerProvider] });
+
+const sshTarget = host.address.apply((address) => ({ user: config.host.sshUser, address, port: config.host.sshPort }));
+
+export const ipv4 = host.ipv4;
+export const ipv6 = host.ipv6;
+export const ssh = sshTarget.apply(sshCommand);
+export const tunnel = sshTarget.apply((t) => tunnelCommand(m, t));
+export const urls = localUrls(m);
+export const grafanaAdminUser = m.grafana.adminUser;
+export const grafanaAdminPassword = pulumi.secret(adminPassword);

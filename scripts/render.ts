@@ -1,0 +1,59 @@
+// npm run render -- <stack> [outDir]: writes every file the stack would deploy, without a cloud
+// account or the Pulumi CLI. Secret files are listed, never written.
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, parseStackConfig } from "../components/config";
+import { projectDir, stackRawConfig } from "../components/stackFiles";
+import { localUrls, tunnelCommand } from "../components/render/access";
+import { renderCloudInit } from "../components/render/cloudInit";
+import { readDashboards } from "../components/render/grafana";
+import { renderStackFiles } from "../components/render";
+
+export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
+    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true });
+    const m = config.monitoring;
+    const files = renderStackFiles(m, readDashboards(path.join(projectDir, "dashboards")));
+    fs.rmSync(outDir, { recursive: true, force: true });
+    const written: string[] = [];
+    const write = (rel: string, content: string) => {
+        const target = path.join(outDir, rel);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, content);
+        written.push(rel);
+    };
+    for (const f of files.filter((x) => !x.secret)) write(`${path.basename(m.configRoot)}/${f.path}`, f.content);
+    if (config.host.mode === "hetzner") {
+        write("host/cloud-init.yml", renderCloudInit({
+            user: config.host.sshUser, sshPort: config.host.sshPort,
+            sshPublicKeys: config.host.sshPublicKey ? [config.host.sshPublicKey] : [],
+        }));
+    }
+    const secrets = files.filter((x) => x.secret).map((x) => `${m.configRoot}/${x.path} (mode 0400, uid ${x.owner})`);
+    const address = config.host.sshHost ?? "<server address>";
+    write("SUMMARY.txt", [
+        `stack ${stack}: host mode ${config.host.mode}, files below ${m.configRoot} on the host`,
+        `tunnel: ${tunnelCommand(m, { user: config.host.sshUser, address, port: config.host.sshPort })}`,
+        ...Object.entries(localUrls(m)).map(([ui, url]) => `${ui}: ${url}`),
+        "secret files (written by pulumi up from Pulumi secrets, not rendered here):",
+        ...secrets.map((s) => `  ${s}`),
+        "",
+    ].join("\n"));
+    return written;
+}
+
+if (require.main === module) {
+    const [stack, out] = process.argv.slice(2);
+    if (!stack) {
+        console.error("usage: npm run render -- <stack> [outDir]   (reads Pulumi.yaml and Pulumi.<stack>.yaml)");
+        process.exit(2);
+    }
+    const outDir = path.resolve(out ?? path.join(projectDir, "rendered", stack));
+    try {
+        const written = renderStack(stack, outDir);
+        console.log(`wrote ${written.length} files to ${outDir}:`);
+        for (const w of written) console.log(`  ${w}`);
+    } catch (e) {
+        console.error(e instanceof ConfigError || e instanceof Error ? e.message : String(e));
+        process.exit(1);
+    }
+}
