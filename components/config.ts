@@ -71,6 +71,8 @@ export interface ServiceSettings {
 export interface MonitoringConfig {
     /** Value of the `environment` external label. */
     readonly environment: string;
+    /** Value of the `host` external label: which machine the samples come from (remote_write later). */
+    readonly hostLabel: string;
     readonly configRoot: string;
     readonly dockerSubnet: string;
     readonly appNetworks: readonly string[];
@@ -507,6 +509,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const monitoring: MonitoringConfig = {
         environment: r.string("environment", "") || stack,
+        hostLabel: mode === "ssh" ? sshHost ?? "" : host.serverName,
         configRoot, dockerSubnet,
         appNetworks: r.stringList("appNetworks", []),
         prometheus, alertmanager, grafana, nodeExporter, redisExporter,

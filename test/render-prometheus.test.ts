@@ -46,14 +46,14 @@ test("prometheus.yml is a non-secret file owned by the prometheus user", () => {
     assert.equal(file.owner, 65534);
 });
 
-test("global settings come from the config, with the environment label", () => {
-    const m = monitoring({ environment: "staging", scrapeInterval: "30s", scrapeTimeout: "20s", evaluationInterval: "1m" });
+test("global settings come from the config, with the environment and host labels", () => {
+    const m = monitoring({ environment: "staging", serverName: "vps-eu-1", scrapeInterval: "30s", scrapeTimeout: "20s", evaluationInterval: "1m" });
     const { global } = rendered(m);
     assert.equal(global.scrape_interval, "30s");
     assert.equal(global.scrape_timeout, "20s");
     assert.equal(global.evaluation_interval, "1m");
-    assert.deepEqual(global.external_labels, { environment: "staging" });
-    assert.deepEqual(externalLabels(m), { environment: "staging" });
+    assert.deepEqual(global.external_labels, { environment: "staging", host: "vps-eu-1" });
+    assert.deepEqual(externalLabels(m), global.external_labels);
 });
 
 test("rules are loaded from the rules folder and alerts go to alertmanager", () => {

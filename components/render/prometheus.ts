@@ -26,7 +26,7 @@ interface ScrapeConfig {
 
 /** Labels Prometheus attaches to every series and alert it sends out. */
 export function externalLabels(m: MonitoringConfig): Record<string, string> {
-    return { environment: m.environment };
+    return { environment: m.environment, host: m.hostLabel };
 }
 
 /** First host address of an IPv4 subnet: Docker's gateway on a user-defined bridge network. */
