@@ -1,7 +1,9 @@
 // Runs the real Pulumi program under runtime mocks and records every resource registration with
 // the options the engine would see (parent, dependencies, protect, ignoreChanges, import id).
 import * as pulumi from "@pulumi/pulumi";
-import { stackRawConfig, readProject } from "../components/stackFiles";
+import * as fs from "fs";
+import * as path from "path";
+import { projectDir, readProject, stackValues } from "../components/stackFiles";
 
 export interface Registration {
     readonly type: string;
@@ -75,10 +77,13 @@ export function asPulumiConfig(project: string, values: Record<string, unknown>)
  * for `pulumi config set --secret`). Call once per process: the program is a module.
  */
 export async function runProgram(stack: string, overrides: Record<string, unknown>, secretKeys: readonly string[]): Promise<ProgramRun> {
-    const project = readProject().name;
+    const projectFile = readProject();
+    const project = projectFile.name;
     const resources: Registration[] = [];
-    // Mocks do not apply Pulumi.yaml defaults: the program applies them itself, so pass only the stack file.
-    const stackOnly = { ...stackRawConfig(stack), ...overrides };
+    // Mocks do not apply Pulumi.yaml defaults: the program applies them itself, so pass only the
+    // stack file's values (a stack without a file is configured by `overrides` alone).
+    const hasStackFile = fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`));
+    const stackOnly = { ...(hasStackFile ? stackValues(projectFile, stack) : {}), ...overrides };
     const runtime = pulumi.runtime as unknown as { setMocks: typeof pulumi.runtime.setMocks };
     await runtime.setMocks({
         newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
