@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { containerPaths, containerPorts, containerUids } from "./catalog";
 import { ServiceContextArgs } from "./context";
-import { RemoteFiles, retryingCommand, shellQuote } from "./remoteFiles";
+import { ConfiguredService, deployConfiguredService } from "./configuredService";
+import { retryingCommand, shellQuote } from "./remoteFiles";
 import { hostDirs, secretsDir } from "./render/files";
 import { DashboardSource, grafanaEnvironment, renderDatasources, renderGrafana } from "./render/grafana";
-import { Service } from "./service";
 
 /** Runs inside the container, where the admin user and password file are in the environment. */
 const datasourceReloadScript = 'auth=$(printf "%s:%s" "$GF_SECURITY_ADMIN_USER" "$(cat "$GF_SECURITY_ADMIN_PASSWORD__FILE")" | base64 | tr -d "\\n"); ' +
@@ -21,8 +21,7 @@ export interface GrafanaArgs extends ServiceContextArgs {
 }
 
 export class Grafana extends pulumi.ComponentResource {
-    readonly service: Service;
-    readonly files: RemoteFiles;
+    readonly deployed: ConfiguredService;
     readonly passwordReset: command.remote.Command;
     readonly datasourceReload: command.remote.Command;
 
@@ -31,14 +30,10 @@ export class Grafana extends pulumi.ComponentResource {
         const m = args.config;
         const hostDir = `${m.configRoot}/${hostDirs.grafana}`;
         const password = pulumi.secret(args.adminPassword);
-        this.files = new RemoteFiles(`${name}-files`, {
-            connection: args.connection, root: m.configRoot,
-            files: [
-                ...renderGrafana(m, args.dashboards),
-                { path: `${hostDirs.grafana}/${secretsDir}/admin_password`, content: password, secret: true, owner: containerUids.grafana },
-            ],
-        }, { parent: this, dependsOn: [args.hostReady] });
-        this.service = new Service(`${name}-service`, {
+        this.deployed = deployConfiguredService(this, name, args, [
+            ...renderGrafana(m, args.dashboards),
+            { path: `${hostDirs.grafana}/${secretsDir}/admin_password`, content: password, secret: true, owner: containerUids.grafana },
+        ], {
             image: m.grafana.image,
             containerName: "grafana",
             memoryMb: m.grafana.memoryMb,
@@ -53,9 +48,7 @@ export class Grafana extends pulumi.ComponentResource {
             ],
             networks: [args.network],
             healthcheck: `wget -q -O /dev/null http://127.0.0.1:${containerPorts.grafana}/api/health`,
-            logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles,
-            dependsOn: this.files.commands,
-        }, { parent: this });
+        });
         // Grafana reads its admin password setting only when it creates its database; after that
         // the volume wins. Resetting through the CLI whenever the password changes makes config true.
         this.passwordReset = new command.remote.Command(`${name}-admin-password`, {
@@ -65,14 +58,14 @@ export class Grafana extends pulumi.ComponentResource {
             stdin: password,
             triggers: [password],
             logging: "stderr",
-        }, { parent: this, dependsOn: [this.service] });
+        }, { parent: this, dependsOn: [this.deployed.service] });
         // Datasource provisioning is read at start-up only; dashboards are polled by Grafana itself.
         this.datasourceReload = new command.remote.Command(`${name}-datasource-reload`, {
             connection: args.connection,
             create: retryingCommand(`docker exec grafana sh -c ${shellQuote(datasourceReloadScript)}`),
             triggers: [renderDatasources(m).content],
             logging: "stderr",
-        }, { parent: this, dependsOn: [this.passwordReset, ...this.files.commands] });
+        }, { parent: this, dependsOn: [this.passwordReset, ...this.deployed.files.commands] });
         this.registerOutputs({});
     }
 }
