@@ -92,3 +92,19 @@ test("a disabled receiver needs no secret and is not deployed", () => {
     const config = parseStackConfig("test", { ...valid, receivers: [{ name: "tg", type: "telegram", enabled: false }] });
     assert.equal(config.monitoring.receivers.length, 0);
 });
+
+test("Pulumi.yaml declares every key in a form the Pulumi CLI accepts", () => {
+    // The CLI validates project config against its schema: type is one of these, arrays name
+    // their item type, and a default matches its type (objects cannot be typed at all).
+    const declarations = readProject().config ?? {};
+    for (const [key, decl] of Object.entries(declarations)) {
+        assert.ok(typeof decl === "object" && decl !== null, `${key}: use the long form with type and default`);
+        const d = decl as { type?: string; items?: { type?: string }; default?: unknown };
+        assert.ok(["string", "integer", "boolean", "array"].includes(d.type ?? ""), `${key}: type ${d.type} is not one the CLI accepts`);
+        if (d.type === "array") {
+            assert.ok(d.items?.type, `${key}: an array needs items.type`);
+            assert.ok(Array.isArray(d.default), `${key}: default must be a list`);
+        } else if (d.type === "integer") assert.ok(Number.isInteger(d.default), `${key}: default must be a whole number`);
+        else assert.equal(typeof d.default, d.type, `${key}: default must be a ${d.type}`);
+    }
+});
