@@ -53,7 +53,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
         case "command:remote:Command":
             return { ...inputs, stdout: "27.5.1", stderr: "" };
         case "docker:index/remoteImage:RemoteImage":
-            return { ...inputs, imageId: `sha256:${name}`, repoDigest: `${String(inputs.name)}@sha256:0` };
+            return { ...inputs, imageId: `sha256:${String(inputs.name)}`, repoDigest: `${String(inputs.name)}@sha256:0` };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: "generated-password-for-tests" };
         default:
