@@ -46,7 +46,7 @@ function containsSecret(value: unknown): boolean {
 }
 
 /** Provider-computed outputs the program reads, by resource type. */
-function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function mockState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "hcloud:index/server:Server":
             return { ...inputs, ipv4Address: "203.0.113.10", ipv6Address: "2001:db8::1", status: "running" };
@@ -86,7 +86,7 @@ export async function runProgram(stack: string, overrides: Record<string, unknow
     const stackOnly = { ...(hasStackFile ? stackValues(projectFile, stack) : {}), ...overrides };
     const runtime = pulumi.runtime as unknown as { setMocks: typeof pulumi.runtime.setMocks };
     await runtime.setMocks({
-        newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+        newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.inputs) }),
         call: (args) => (args.token === "hcloud:index/getSshKey:getSshKey" ? { id: 42, name: String(args.inputs.name), publicKey: "ssh-ed25519 AAAA" } : args.inputs),
     }, project, stack, false);
     pulumi.runtime.setAllConfig(asPulumiConfig(project, stackOnly), secretKeys.map((k) => `${project}:${k}`));
