@@ -28,10 +28,13 @@ new MonitoringStack("monitoring", {
     grafanaAdminPassword: adminPassword,
 }, { providers: [dockerProvider] });
 
-const sshTarget = host.address.apply((address) => ({ user: config.host.sshUser, address, port: config.host.sshPort }));
+const sshTarget = pulumi.all([host.address, host.hostKey]).apply(([address, hostKey]) =>
+    ({ user: config.host.sshUser, address, port: config.host.sshPort, hostKey: hostKey || undefined }));
 
 export const ipv4 = host.ipv4;
 export const ipv6 = host.ipv6;
+/** Append to ~/.ssh/known_hosts to use plain `ssh` (empty when the host key is not known). */
+export const knownHosts = host.knownHosts;
 export const ssh = sshTarget.apply(sshCommand);
 export const tunnel = sshTarget.apply((t) => tunnelCommand(m, t));
 export const urls = localUrls(m);

@@ -25,6 +25,8 @@ export interface HostConfig {
     readonly sshPort: number;
     readonly sshPublicKey?: string;
     readonly hetznerSshKeyName?: string;
+    /** Public host key of an existing host (ssh-keyscan); new servers get a generated one. */
+    readonly sshHostKey?: string;
     /** Private key for the deploy connection; undefined means the SSH agent. Secret. */
     readonly sshPrivateKey?: string;
     readonly sshAllowedCidrs: readonly string[];
@@ -421,6 +423,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         "sshPublicKey: a new server needs a key; set sshPublicKey to your public key (ssh-ed25519 AAAA…) or hetznerSshKeyName to a key already in the Hetzner project");
     r.check(!sshPublicKey || /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(sshPublicKey),
         "sshPublicKey: not an OpenSSH public key; paste the one line from ~/.ssh/id_ed25519.pub");
+    const sshHostKey = r.optionalString("sshHostKey");
+    r.check(!sshHostKey || /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/.test(sshHostKey.trim()),
+        "sshHostKey: not a host public key; take the key type and key of `ssh-keyscan -t ed25519 <host>` (without the host name)");
     const serverIdText = r.optionalString("hetznerServerId");
     r.check(mode !== "hetzner-existing" || (!!serverIdText && /^\d+$/.test(serverIdText)),
         "hetznerServerId: hostMode hetzner-existing needs the numeric id of the server to adopt (hcloud server list)");
@@ -432,7 +437,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const sshPort = r.integer("sshPort", 22, 1, 65535);
 
     const host: HostConfig = {
-        mode, serverType, location, sshAllowedCidrs, sshPublicKey, hetznerSshKeyName, sshHost, ipv4, ipv6, sshPort,
+        mode, serverType, location, sshAllowedCidrs, sshPublicKey, hetznerSshKeyName, sshHost, ipv4, ipv6, sshPort, sshHostKey,
         serverName: r.string("serverName", "") || `monitoring-${stack}`,
         image: r.string("image", "ubuntu-24.04"),
         hetznerServerId: serverIdText && /^\d+$/.test(serverIdText) ? Number(serverIdText) : undefined,

@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
+import * as tls from "@pulumi/tls";
 import { HostConfig } from "./config";
+import { hostKeyOptions, knownHostsLine } from "./render/access";
 import { renderCloudInit } from "./render/cloudInit";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
@@ -76,8 +78,14 @@ export class Host extends pulumi.ComponentResource {
     readonly ipv6: pulumi.Output<string>;
     /** Address used to connect: IPv4, else IPv6, else sshHost. */
     readonly address: pulumi.Output<string>;
-    /** SSH connection for remote commands (secret when it carries a private key). */
+    /** SSH connection for remote commands: secret when it carries a private key; checks the host key when known. */
     readonly connection: pulumi.Output<ConnectionArgs>;
+    /** The host's public SSH host key: generated for new servers, `sshHostKey` otherwise ("" if unknown). */
+    readonly hostKey: pulumi.Output<string>;
+    /** The known_hosts line for the host ("" when its key is unknown). */
+    readonly knownHosts: pulumi.Output<string>;
+    /** ssh options that verify the host key where it is known; otherwise trust on first use. */
+    readonly sshOptions: pulumi.Output<string[]>;
     /** Docker endpoint; resolves only after `ready`, so the Docker provider waits for the host. */
     readonly dockerHost: pulumi.Output<string>;
     /** Succeeds once cloud-init is done and the deploy user can run Docker. */
@@ -86,12 +94,23 @@ export class Host extends pulumi.ComponentResource {
     constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:host:Host", name, {}, opts);
         const config = args.config;
-        const hetzner = config.mode === "ssh" ? undefined : this.hetznerServer(name, args);
+        // New servers get a host key made here, so even the first connection is verified.
+        const generatedHostKey = config.mode === "hetzner"
+            ? new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this })
+            : undefined;
+        const hetzner = config.mode === "ssh" ? undefined : this.hetznerServer(name, args, generatedHostKey);
+        this.hostKey = generatedHostKey ? generatedHostKey.publicKeyOpenssh.apply((k) => k.trim()) : pulumi.output(config.sshHostKey ?? "");
 
         this.ipv4 = hetzner ? hetzner.server.ipv4Address.apply((a) => a ?? "") : pulumi.output("");
         this.ipv6 = hetzner ? hetzner.server.ipv6Address.apply((a) => a ?? "") : pulumi.output("");
         this.address = pulumi.all([this.ipv4, this.ipv6]).apply(([v4, v6]) => v4 || v6 || config.sshHost || "");
-        this.connection = pulumi.output(connectionArgs(config, this.address));
+        this.knownHosts = pulumi.all([this.address, this.hostKey]).apply(([address, hostKey]) =>
+            hostKey ? knownHostsLine({ user: config.sshUser, address, port: config.sshPort, hostKey }) : "");
+        this.sshOptions = pulumi.all([this.address, this.hostKey]).apply(([address, hostKey]) => hostKey
+            ? hostKeyOptions({ user: config.sshUser, address, port: config.sshPort, hostKey })
+            : ["-o", "StrictHostKeyChecking=accept-new"]);
+        const connection = pulumi.all([this.address, this.hostKey]).apply(([address, hostKey]) => connectionArgs(config, address, hostKey));
+        this.connection = config.sshPrivateKey ? pulumi.secret(connection) : connection;
 
         this.ready = new command.remote.Command(`${name}-ready`, {
             connection: config.mode === "hetzner"
@@ -110,11 +129,11 @@ export class Host extends pulumi.ComponentResource {
             .apply(([, address]) => sshDockerHost(config.sshUser, address, config.sshPort));
 
         this.registerOutputs({
-            ipv4: this.ipv4, ipv6: this.ipv6, address: this.address, dockerHost: this.dockerHost,
+            ipv4: this.ipv4, ipv6: this.ipv6, address: this.address, dockerHost: this.dockerHost, knownHosts: this.knownHosts,
         });
     }
 
-    private hetznerServer(name: string, args: HostArgs): HetznerServer {
+    private hetznerServer(name: string, args: HostArgs, hostKey?: tls.PrivateKey): HetznerServer {
         const config = args.config;
         const firewall = new hcloud.Firewall(`${name}-firewall`, {
             name: config.serverName,
@@ -122,7 +141,7 @@ export class Host extends pulumi.ComponentResource {
             labels: labels(args.stack),
         }, { parent: this });
         const server = config.mode === "hetzner"
-            ? this.newServer(name, args)
+            ? this.newServer(name, args, hostKey)
             : this.adoptedServer(name, config);
         // An attachment rather than the server's firewallIds, so adopted servers get the firewall too.
         const firewallAttachment = new hcloud.FirewallAttachment(`${name}-firewall-attachment`, {
@@ -132,9 +151,12 @@ export class Host extends pulumi.ComponentResource {
         return { server, firewallAttachment };
     }
 
-    private newServer(name: string, args: HostArgs): hcloud.Server {
+    private newServer(name: string, args: HostArgs, hostKey?: tls.PrivateKey): hcloud.Server {
         const config = args.config;
         const key = this.sshKey(name, config);
+        const hostKeyPair = hostKey
+            ? pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([privateKey, publicKey]) => ({ privateKey, publicKey }))
+            : pulumi.output(undefined);
         return new hcloud.Server(`${name}-server`, {
             name: config.serverName,
             serverType: config.serverType,
@@ -142,8 +164,9 @@ export class Host extends pulumi.ComponentResource {
             image: config.image,
             publicNets: [{ ipv4Enabled: config.ipv4, ipv6Enabled: config.ipv6 }],
             sshKeys: [key.id],
-            userData: key.publicKey.apply((publicKey) =>
-                renderCloudInit({ user: config.sshUser, sshPublicKeys: [publicKey], sshPort: config.sshPort })),
+            // Secret: it carries the private host key.
+            userData: pulumi.secret(pulumi.all([key.publicKey, hostKeyPair]).apply(([publicKey, hostKeyValue]) =>
+                renderCloudInit({ user: config.sshUser, sshPublicKeys: [publicKey], sshPort: config.sshPort, hostKey: hostKeyValue }))),
             labels: labels(args.stack),
             deleteProtection: config.protect,
             rebuildProtection: config.protect,
@@ -188,10 +211,14 @@ function labels(stack: string): Record<string, string> {
     return { "managed-by": "pulumi", stack };
 }
 
-/** Without a configured private key the connection is left to the SSH agent. */
-function connectionArgs(config: HostConfig, address: pulumi.Output<string>): ConnectionArgs {
-    const base: ConnectionArgs = { host: address, user: config.sshUser, port: config.sshPort };
-    return config.sshPrivateKey ? { ...base, privateKey: pulumi.secret(config.sshPrivateKey) } : base;
+/**
+ * Without a configured private key the connection is left to the SSH agent; with a known host key
+ * the server must present exactly that key.
+ */
+function connectionArgs(config: HostConfig, address: string, hostKey: string): ConnectionArgs {
+    const base: ConnectionArgs = { host: address, user: config.sshUser, port: config.sshPort, ...(hostKey ? { hostKey } : {}) };
+    // The caller marks the whole connection secret when it carries the key.
+    return config.sshPrivateKey ? { ...base, privateKey: config.sshPrivateKey } : base;
 }
 
 /**
@@ -204,6 +231,6 @@ export function createDockerProvider(
 ): docker.Provider {
     return new docker.Provider(name, {
         host: host.dockerHost,
-        sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+        sshOpts: host.sshOptions.apply((options) => [...options, "-o", "ServerAliveInterval=30"]),
     }, { ...opts, dependsOn: [host.ready] });
 }

@@ -55,6 +55,7 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
     ["adopting without an id", { hostMode: "hetzner-existing" }, /hetznerServerId: hostMode hetzner-existing needs the numeric id/],
     ["ssh mode without a host", { hostMode: "ssh" }, /sshHost: hostMode ssh needs the address/],
     ["unknown host mode", { hostMode: "aws" }, /hostMode: "aws" must be hetzner/],
+    ["host key with the host name still in front", { sshHostKey: "10.0.0.5 ssh-ed25519 AAAAC3Nza" }, /sshHostKey: not a host public key; take the key type and key of `ssh-keyscan/],
     ["short Grafana password", { grafanaAdminPassword: "admin" }, /grafanaAdminPassword: use at least 12 characters/],
     ["bad label name", { apps: [{ job: "api", targets: ["api:80"], labels: { "bad-name": "x" } }] }, /apps\[0\]\.labels\.bad-name: not a valid Prometheus label name/],
 ];

@@ -54,6 +54,8 @@ function mockState(type: string, inputs: Record<string, unknown>): Record<string
             return { ...inputs, stdout: "27.5.1", stderr: "" };
         case "docker:index/remoteImage:RemoteImage":
             return { ...inputs, imageId: `sha256:${String(inputs.name)}`, repoDigest: `${String(inputs.name)}@sha256:0` };
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests\n", privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-HOST-KEY\n-----END OPENSSH PRIVATE KEY-----\n" };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: "generated-password-for-tests" };
         default:

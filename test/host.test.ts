@@ -18,6 +18,7 @@ interface Registered {
 
 const registered: Registered[] = [];
 let nextHetznerId = 1000;
+// Declared before the mocks below use them.
 
 // Hetzner ids are numbers: give hcloud resources numeric ids so `id.apply(Number)` is checkable.
 function mockId(type: string, name: string, importId?: string): string {
@@ -28,9 +29,12 @@ function mockId(type: string, name: string, importId?: string): string {
 function mockOutputs(type: string): Record<string, unknown> {
     if (type === "hcloud:index/server:Server") return { ipv4Address: "203.0.113.10", ipv6Address: "2001:db8::1" };
     if (type === "command:remote:Command") return { stdout: "27.5.1" };
+    if (type === "tls:index/privateKey:PrivateKey") return { publicKeyOpenssh: `${generatedHostKey}\n`, privateKeyOpenssh: generatedPrivateHostKey };
     return {};
 }
 
+const generatedHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGeneratedHostKey";
+const generatedPrivateHostKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-HOST-KEY\n-----END OPENSSH PRIVATE KEY-----\n";
 const existingKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExistingHetznerKey ops@hetzner";
 
 pulumi.runtime.setMocks({
@@ -129,11 +133,15 @@ test("hetzner: a new server behind a firewall that lets in only SSH and ICMP", a
     assert.equal(server.inputs.rebuildProtection, true);
     assert.ok(Array.isArray(server.inputs.sshKeys) && server.inputs.sshKeys.length === 1);
 
-    const userData = String(server.inputs.userData);
+    // User data carries the generated private host key: it must be a secret.
+    assert.notEqual(secretValue(server.inputs.userData), server.inputs.userData, "userData is not secret");
+    const userData = String(secretValue(server.inputs.userData));
     assert.ok(userData.startsWith("#cloud-config\n"));
-    const cloudConfig = load(userData) as { users: { name: string; ssh_authorized_keys: string[] }[] };
+    const cloudConfig = load(userData) as { users: { name: string; ssh_authorized_keys: string[] }[]; ssh_keys: Record<string, string>; ssh_genkeytypes: string[] };
     assert.equal(cloudConfig.users[0].name, "deploy");
     assert.deepEqual(cloudConfig.users[0].ssh_authorized_keys, [publicKey]);
+    assert.deepEqual(cloudConfig.ssh_keys, { ed25519_private: generatedPrivateHostKey, ed25519_public: generatedHostKey });
+    assert.deepEqual(cloudConfig.ssh_genkeytypes, []);
 
     const serverOptions = d.options.get("new-server");
     assert.deepEqual(serverOptions?.ignoreChanges, ["userData", "sshKeys", "image"]);
@@ -155,7 +163,7 @@ test("hetzner: an existing Hetzner key is looked up by name and given to the dep
     assert.equal(d.resources.filter((r) => r.type === "hcloud:index/sshKey:SshKey").length, 0);
     const server = only(d, "hcloud:index/server:Server");
     assert.deepEqual(server.inputs.sshKeys, ["42"]);
-    const cloudConfig = load(String(server.inputs.userData)) as { users: { ssh_authorized_keys: string[] }[] };
+    const cloudConfig = load(String(secretValue(server.inputs.userData))) as { users: { ssh_authorized_keys: string[] }[] };
     assert.deepEqual(cloudConfig.users[0].ssh_authorized_keys, [existingKey]);
 });
 
@@ -244,6 +252,8 @@ test("the Docker provider uses the gated endpoint and waits for the host", async
     const registeredProvider = registered.find((r) => r.name === "dock-docker");
     assert.equal(registeredProvider?.type, "pulumi:providers:docker");
     assert.equal(registeredProvider?.inputs.host, "ssh://deploy@203.0.113.10:22");
-    assert.deepEqual(JSON.parse(String(registeredProvider?.inputs.sshOpts)),
-        ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"]);
+    // The generated host key is the only one trusted: no trust on first use.
+    assert.deepEqual(JSON.parse(String(registeredProvider?.inputs.sshOpts)), [
+        "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", `KnownHostsCommand=/bin/echo 203.0.113.10 ${generatedHostKey}`, "-o", "ServerAliveInterval=30"]);
 });

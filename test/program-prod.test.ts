@@ -1,6 +1,7 @@
 // The real index.ts with Pulumi.prod.yaml under runtime mocks: the resource graph a user gets.
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "child_process";
 import { byType, ProgramRun, Registration, runProgram } from "./harness";
 import { parseStackConfig } from "../components/config";
 import { stackRawConfig } from "../components/stackFiles";
@@ -171,13 +172,36 @@ test("outputs: addresses, ssh and tunnel commands, URLs, Grafana credentials (pa
     const o = run.outputs;
     assert.equal(o.ipv4, "203.0.113.10");
     assert.equal(o.ipv6, "2001:db8::1");
-    assert.equal(o.ssh, "ssh qt@203.0.113.10");
-    assert.equal(o.tunnel, "ssh -N -L 3001:127.0.0.1:3001 -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093 qt@203.0.113.10");
+    // The first connection is verified against the host key the program generated: no TOFU.
+    const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests";
+    const verify = `-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o 'KnownHostsCommand=/bin/echo 203.0.113.10 ${hostKey}'`;
+    assert.equal(o.knownHosts, `203.0.113.10 ${hostKey}`);
+    assert.equal(o.ssh, `ssh ${verify} qt@203.0.113.10`);
+    assert.equal(o.tunnel, `ssh -N -L 3001:127.0.0.1:3001 -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093 ${verify} qt@203.0.113.10`);
     assert.deepEqual(o.urls, { grafana: "http://localhost:3001", prometheus: "http://localhost:9090", alertmanager: "http://localhost:9093" });
     assert.equal(o.grafanaAdminUser, "admin");
     assert.equal(o.grafanaAdminPassword, grafanaPassword);
     assert.ok(run.secretOutputs.includes("grafanaAdminPassword"));
 });
+
+test("the tunnel command is one the OpenSSH client accepts, with strict host key checking", { skip: !hasSsh() && process.env.CI !== "true" ? "no ssh client here" : false }, () => {
+    // `ssh -G` only prints the resulting configuration: nothing is contacted.
+    const args = shellWords(String(run.outputs.tunnel)).slice(1);
+    const printed = execFileSync("ssh", ["-G", ...args], { encoding: "utf8" });
+    assert.match(printed, /^stricthostkeychecking true$/m);
+    assert.match(printed, /^knownhostscommand \/bin\/echo 203\.0\.113\.10 ssh-ed25519 \S+$/m);
+    assert.match(printed, /^localforward 3001 \[?127\.0\.0\.1\]?:3001$/m);
+    assert.match(printed, /^user qt$/m);
+});
+
+function hasSsh(): boolean {
+    return spawnSync("ssh", ["-V"]).status === 0;
+}
+
+/** Splits a command line the way a POSIX shell does for plain words and single quotes. */
+function shellWords(line: string): string[] {
+    return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
 
 test("every component follows the naming convention: children named after their parent", () => {
     for (const r of run.resources.filter((x) => x.parent && !x.parent.endsWith("::vps-monitoring-prod"))) {

@@ -5,11 +5,33 @@ export interface SshTarget {
     readonly user: string;
     readonly address: string;
     readonly port: number;
+    /** The host's public host key ("ssh-ed25519 AAAA…"); undefined when it is not known in advance. */
+    readonly hostKey?: string;
+}
+
+/** The host as known_hosts names it: `address`, or `[address]:port` off port 22. */
+export function knownHostsLine(t: SshTarget & { readonly hostKey: string }): string {
+    const host = t.port === 22 ? t.address : `[${t.address}]:${t.port}`;
+    return `${host} ${t.hostKey.trim()}`;
+}
+
+/**
+ * ssh options that trust exactly the expected host key, with no trust on first use and nothing
+ * written to ~/.ssh/known_hosts (KnownHostsCommand needs OpenSSH 8.5 or later).
+ */
+export function hostKeyOptions(t: SshTarget): string[] {
+    if (t.hostKey === undefined) return [];
+    return ["-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", `KnownHostsCommand=/bin/echo ${knownHostsLine({ ...t, hostKey: t.hostKey })}`];
+}
+
+/** Options quoted for a shell command line. */
+function shellOptions(t: SshTarget): string {
+    return hostKeyOptions(t).map((o) => (/\s/.test(o) ? `'${o}'` : o)).join(" ");
 }
 
 function sshDestination(t: SshTarget): string {
-    const port = t.port === 22 ? "" : `-p ${t.port} `;
-    return `${port}${t.user}@${t.address}`;
+    return [shellOptions(t), t.port === 22 ? "" : `-p ${t.port}`, `${t.user}@${t.address}`].filter((x) => x !== "").join(" ");
 }
 
 export function sshCommand(t: SshTarget): string {
