@@ -1,0 +1,278 @@
+// The GitHub Actions workflows: valid for GitHub's own parser, a preview of every stack on pull
+// requests, serialized deploys with prod behind an approval, no secret written into a file, and
+// Pulumi.staging.yaml accepted by the program's parser.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { parseStackConfig } from "../components/config";
+import { projectDir, stackRawConfig } from "../components/stackFiles";
+import { byType, runProgram } from "./harness";
+
+const workflowsDir = path.join(projectDir, ".github", "workflows");
+const setupActionPath = "./.github/actions/setup";
+const setupActionFile = path.join(projectDir, ".github", "actions", "setup", "action.yml");
+
+type Mapping = Readonly<Record<string, unknown>>;
+
+function isMapping(value: unknown): value is Mapping {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function mapping(value: unknown, what: string): Mapping {
+    assert.ok(isMapping(value), `${what}: expected a mapping, got ${JSON.stringify(value)}`);
+    return value;
+}
+
+function list(value: unknown, what: string): readonly unknown[] {
+    assert.ok(Array.isArray(value), `${what}: expected a list, got ${JSON.stringify(value)}`);
+    return value;
+}
+
+/** A scalar as GitHub reads it in `with:`/`env:` (YAML booleans and numbers become strings). */
+function scalar(value: unknown, what: string): string {
+    assert.ok(["string", "number", "boolean"].includes(typeof value), `${what}: expected a scalar, got ${JSON.stringify(value)}`);
+    return String(value);
+}
+
+interface Step { readonly uses?: string; readonly with: Mapping; readonly env: Mapping; readonly run?: string }
+
+function steps(job: Mapping, what: string): Step[] {
+    return list(job.steps, `${what}.steps`).map((raw, i) => {
+        const s = mapping(raw, `${what}.steps[${i}]`);
+        return {
+            uses: s.uses === undefined ? undefined : scalar(s.uses, `${what}.steps[${i}].uses`),
+            run: s.run === undefined ? undefined : scalar(s.run, `${what}.steps[${i}].run`),
+            with: s.with === undefined ? {} : mapping(s.with, `${what}.steps[${i}].with`),
+            env: s.env === undefined ? {} : mapping(s.env, `${what}.steps[${i}].env`),
+        };
+    });
+}
+
+function readYaml(file: string): Mapping {
+    return mapping(yaml.load(fs.readFileSync(file, "utf8")), path.relative(projectDir, file));
+}
+
+function workflowFiles(): string[] {
+    return fs.readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(workflowsDir, f));
+}
+
+function workflow(name: string): Mapping {
+    return readYaml(path.join(workflowsDir, name));
+}
+
+function jobs(wf: Mapping, what: string): [string, Mapping][] {
+    return Object.entries(mapping(wf.jobs, `${what}.jobs`)).map(([id, job]) => [id, mapping(job, `${what}.jobs.${id}`)]);
+}
+
+/** Stacks with a Pulumi.<stack>.yaml in the project root. */
+function stacks(): string[] {
+    return fs.readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** The single pulumi/actions step of a job, checked to be pinned to a major version tag. */
+function pulumiStep(job: Mapping, what: string): Step {
+    const found = steps(job, what).filter((s) => s.uses?.startsWith("pulumi/actions@"));
+    assert.equal(found.length, 1, `${what}: expected one pulumi/actions step`);
+    assert.match(found[0].uses ?? "", /^pulumi\/actions@v\d+$/, `${what}: pin pulumi/actions to a major version tag`);
+    return found[0];
+}
+
+test("every workflow under .github/workflows passes GitHub's workflow parser", async () => {
+    const parser = await import("@actions/workflow-parser");
+    const files = workflowFiles();
+    assert.ok(files.length >= 2, "expected the preview and deploy workflows");
+    for (const file of files) {
+        const name = path.relative(projectDir, file);
+        const result = parser.parseWorkflow({ name, content: fs.readFileSync(file, "utf8") }, new parser.NoOperationTraceWriter());
+        assert.deepEqual(result.context.errors.getErrors().map((e) => e.message), [], `${name} does not parse`);
+        assert.ok(result.value, `${name}: the parser returned no workflow`);
+        const template = await parser.convertWorkflowTemplate(result.context, result.value);
+        assert.deepEqual((template.errors ?? []).map((e) => e.Message), [], `${name} does not convert`);
+        assert.ok(template.jobs.length > 0, `${name} has no jobs`);
+    }
+});
+
+test("the shared setup is a valid composite action used by every job of both workflows", async () => {
+    const actions = await import("@actions/workflow-parser/actions/index");
+    const parser = await import("@actions/workflow-parser");
+    const name = path.relative(projectDir, setupActionFile);
+    const result = actions.parseAction({ name, content: fs.readFileSync(setupActionFile, "utf8") }, new parser.NoOperationTraceWriter());
+    assert.deepEqual(result.context.errors.getErrors().map((e) => e.message), [], `${name} does not parse`);
+    assert.ok(result.value, `${name}: the parser returned no action`);
+    const action = actions.convertActionTemplate(result.context, result.value);
+    assert.equal(action.runs.using, "composite");
+
+    for (const file of ["preview.yml", "deploy.yml"]) {
+        for (const [id, job] of jobs(workflow(file), file)) {
+            const s = steps(job, `${file} ${id}`);
+            const checkout = s.findIndex((step) => step.uses?.startsWith("actions/checkout@"));
+            const setup = s.findIndex((step) => step.uses === setupActionPath);
+            const pulumi = s.findIndex((step) => step.uses?.startsWith("pulumi/actions@"));
+            assert.ok(checkout >= 0 && setup > checkout, `${file} ${id}: check out, then use ${setupActionPath}`);
+            assert.ok(pulumi > setup, `${file} ${id}: run Pulumi after ${setupActionPath}`);
+            assert.equal(s[setup].with["ssh-private-key"], "${{ secrets.SSH_PRIVATE_KEY }}");
+            assert.equal(s[setup].with["ssh-known-hosts"], "${{ secrets.SSH_KNOWN_HOSTS }}");
+        }
+    }
+
+    // What the action promises: Node 20, npm ci, an SSH agent and known_hosts.
+    const text = fs.readFileSync(setupActionFile, "utf8");
+    const setupSteps = steps(readYaml(setupActionFile).runs as Mapping, name);
+    const node = setupSteps.find((s) => s.uses?.startsWith("actions/setup-node@"));
+    assert.equal(node && scalar(node.with["node-version"], "node-version"), "20");
+    for (const needle of ["npm ci", "ssh-agent", "ssh-add", "~/.ssh/known_hosts", "SSH_AUTH_SOCK"]) {
+        assert.ok(text.includes(needle), `${name} should contain ${needle}`);
+    }
+});
+
+test("pull requests preview every stack with a PR comment, a pinned CLI and the policy pack", () => {
+    const wf = workflow("preview.yml");
+    const on = mapping(wf.on, "preview.yml on");
+    assert.ok("pull_request" in on, "preview.yml runs on pull_request");
+    assert.deepEqual(wf.permissions, { contents: "read", "pull-requests": "write" });
+
+    const previewed: string[] = [];
+    for (const [id, job] of jobs(wf, "preview.yml")) {
+        const what = `preview.yml ${id}`;
+        const step = pulumiStep(job, what);
+        assert.equal(scalar(step.with.command, `${what} command`), "preview");
+        assert.equal(scalar(step.with["comment-on-pr"], `${what} comment-on-pr`), "true");
+        assert.match(scalar(step.with["pulumi-version"], `${what} pulumi-version`), /^\d+\.\d+\.\d+$/, `${what}: pin pulumi-version to an exact x.y.z`);
+        assert.equal(step.with.policyPacks, "policy");
+        assert.equal(step.with["cloud-url"], "${{ vars.PULUMI_BACKEND_URL }}");
+        const stackName = scalar(step.with["stack-name"], `${what} stack-name`);
+        if (stackName === "${{ matrix.stack }}") {
+            const matrix = mapping(mapping(job.strategy, `${what}.strategy`).matrix, `${what}.strategy.matrix`);
+            previewed.push(...list(matrix.stack, `${what}.strategy.matrix.stack`).map((s) => scalar(s, `${what} matrix stack`)));
+        } else {
+            previewed.push(stackName);
+        }
+        const env = mapping(job.env, `${what}.env`);
+        assert.equal(env.HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
+        assert.equal(env.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+    }
+    assert.deepEqual([...previewed].sort(), stacks(),
+        "preview.yml must preview exactly the stacks that have a Pulumi.<stack>.yaml (add new stacks to the matrix)");
+});
+
+test("deploys: one concurrency group per stack, never cancelled; prod needs staging and an approval", () => {
+    const wf = workflow("deploy.yml");
+    const push = mapping(mapping(wf.on, "deploy.yml on").push, "deploy.yml on.push");
+    assert.deepEqual(push.branches, ["main"]);
+    const env = mapping(wf.env, "deploy.yml env");
+    assert.equal(env.HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
+    assert.equal(env.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+
+    const byStack = new Map<string, [string, Mapping]>();
+    for (const [id, job] of jobs(wf, "deploy.yml")) {
+        const what = `deploy.yml ${id}`;
+        const step = pulumiStep(job, what);
+        assert.equal(scalar(step.with.command, `${what} command`), "up");
+        assert.match(scalar(step.with["pulumi-version"], `${what} pulumi-version`), /^\d+\.\d+\.\d+$/);
+        assert.equal(step.with.policyPacks, "policy");
+        const stack = scalar(step.with["stack-name"], `${what} stack-name`);
+        assert.match(stack, /^[a-z0-9-]+$/, `${what}: a literal stack name, so the concurrency group can name it`);
+        const concurrency = mapping(job.concurrency, `${what}.concurrency`);
+        assert.equal(concurrency.group, `deploy-${stack}`);
+        assert.equal(concurrency["cancel-in-progress"], false);
+        byStack.set(stack, [id, job]);
+    }
+    assert.deepEqual([...byStack.keys()].sort(), ["prod", "staging"]);
+    const [stagingId] = byStack.get("staging") ?? assert.fail("no staging job");
+    const [, prod] = byStack.get("prod") ?? assert.fail("no prod job");
+    const needs = typeof prod.needs === "string" ? [prod.needs] : list(prod.needs, "prod needs");
+    assert.ok(needs.includes(stagingId), "prod must need the staging job");
+    const environment = isMapping(prod.environment) ? prod.environment.name : prod.environment;
+    assert.equal(environment, "production", "prod must run in the production environment (required reviewers)");
+});
+
+test("every job uses one pulumi/actions major and one exact CLI version", () => {
+    const versions = new Set<string>();
+    const uses = new Set<string>();
+    for (const file of ["preview.yml", "deploy.yml"]) {
+        for (const [id, job] of jobs(workflow(file), file)) {
+            const step = pulumiStep(job, `${file} ${id}`);
+            versions.add(scalar(step.with["pulumi-version"], "pulumi-version"));
+            uses.add(step.uses ?? "");
+        }
+    }
+    assert.equal(versions.size, 1, `different Pulumi CLI versions: ${[...versions].join(", ")}`);
+    assert.equal(uses.size, 1, `different pulumi/actions versions: ${[...uses].join(", ")}`);
+    // The CLI must not be older than the SDK the program is built with.
+    const sdk = mapping(mapping(JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8")), "package.json").dependencies, "package.json dependencies")["@pulumi/pulumi"];
+    const parse = (v: string): number[] => v.replace(/^[^\d]*/, "").split(".").map(Number);
+    const [cli] = [...versions].map(parse);
+    const sdkVersion = parse(scalar(sdk, "@pulumi/pulumi version"));
+    const cmp = cli.map((n, i) => n - sdkVersion[i]).find((d) => d !== 0) ?? 0;
+    assert.ok(cmp >= 0, `pulumi-version ${[...versions][0]} is older than @pulumi/pulumi ${String(sdk)}`);
+});
+
+test("no secret value is written into a workflow or the setup action", () => {
+    const files = [...workflowFiles(), setupActionFile];
+    const secretLike = /(TOKEN|PASSPHRASE|PASSWORD|SECRET|PRIVATE|KNOWN[_-]HOSTS|KEY)/i;
+    const reference = /^\$\{\{\s*(secrets|inputs)\.[A-Za-z0-9_-]+\s*\}\}$/;
+    for (const file of files) {
+        const name = path.relative(projectDir, file);
+        const text = fs.readFileSync(file, "utf8");
+        for (const pattern of [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\b(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) AAAA/, /\bpul-[0-9a-f]{20,}/, /\bgh[pousr]_[A-Za-z0-9]{20,}/, /\bAKIA[0-9A-Z]{16}\b/]) {
+            assert.doesNotMatch(text, pattern, `${name} contains what looks like a secret value`);
+        }
+        // Every env or with value whose name looks secret is a reference, never a literal.
+        const check = (values: Mapping, where: string): void => {
+            for (const [key, value] of Object.entries(values)) {
+                if (!secretLike.test(key) || key === "github-token") continue;
+                assert.match(scalar(value, `${where}.${key}`), reference, `${name} ${where}.${key} must be a \${{ secrets.* }} reference`);
+            }
+        };
+        const doc = readYaml(file);
+        if (isMapping(doc.env)) check(doc.env, "env");
+        const jobList: [string, Mapping][] = isMapping(doc.jobs) ? jobs(doc, name) : [["runs", mapping(doc.runs, `${name} runs`)]];
+        for (const [id, job] of jobList) {
+            if (isMapping(job.env)) check(job.env, `${id}.env`);
+            for (const [i, s] of steps(job, `${name} ${id}`).entries()) {
+                check(s.env, `${id}.steps[${i}].env`);
+                check(s.with, `${id}.steps[${i}].with`);
+            }
+        }
+        // Secrets reach only env and with, never a command line (where they could end up in logs).
+        for (const [id, job] of jobList) {
+            for (const s of steps(job, `${name} ${id}`)) {
+                assert.doesNotMatch(s.run ?? "", /\$\{\{\s*(secrets|inputs)\./, `${name} ${id}: pass secrets through env, not inline in run`);
+            }
+        }
+    }
+});
+
+test("Pulumi.staging.yaml is a smaller, unprotected stack that the program's parser accepts", () => {
+    const staging = parseStackConfig("staging", stackRawConfig("staging"), { withoutSecrets: true });
+    const prod = parseStackConfig("prod", stackRawConfig("prod"), { withoutSecrets: true });
+    assert.equal(staging.host.serverType, "cx23");
+    assert.equal(staging.host.protect, false);
+    assert.equal(staging.host.hetznerSshKeyName, "deploy");
+    assert.equal(staging.monitoring.prometheus.retentionTime, "3d");
+    assert.equal(staging.monitoring.prometheus.retentionSize, "2GB");
+    assert.equal(staging.monitoring.prometheus.memoryMb, 384);
+    assert.equal(staging.monitoring.grafana.memoryMb, 256);
+    assert.deepEqual(staging.monitoring.apps, prod.monitoring.apps, "staging scrapes the same apps as prod");
+    assert.deepEqual(staging.monitoring.receivers.map((r) => [r.name, r.type, r.severities]), [["discord-staging", "discord", ["critical"]]]);
+    // The webhook URL is a secret set with `pulumi config set --secret`, never in the file.
+    assert.doesNotMatch(fs.readFileSync(path.join(projectDir, "Pulumi.staging.yaml"), "utf8"), /discord(app)?\.com\/api\/webhooks/);
+});
+
+test("the program deploys Pulumi.staging.yaml (under runtime mocks): a cx23 server without deletion protection", async () => {
+    const webhookUrl = "https://discord.example/api/webhooks/test-staging";
+    const receivers = list(stackRawConfig("staging").receivers, "staging receivers")
+        .map((r) => ({ ...mapping(r, "staging receiver"), webhookUrl }));
+    const run = await runProgram("staging", { receivers }, ["receivers"]);
+    const servers = byType(run, "hcloud:index/server:Server");
+    assert.equal(servers.length, 1);
+    assert.equal(servers[0].inputs.serverType, "cx23");
+    assert.equal(servers[0].protect, false);
+    assert.equal(servers[0].inputs.deleteProtection, false);
+    assert.ok(byType(run, "docker:index/container:Container").length >= 4, "Prometheus, Alertmanager, Grafana and exporters");
+});
