@@ -8,6 +8,7 @@ import { Grafana } from "./grafana";
 import { Prometheus } from "./prometheus";
 import { DashboardSource } from "./render/grafana";
 import { dockerGateway } from "./render/prometheus";
+import { renderRules } from "./render/rules";
 
 export interface MonitoringStackArgs extends Omit<ServiceContextArgs, "network"> {
     readonly dashboards: readonly DashboardSource[];
@@ -33,7 +34,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [args.hostReady] });
         const context: ServiceContextArgs = { ...args, network: this.network.name };
         const child = { parent: this };
-        this.prometheus = new Prometheus(`${name}-prometheus`, context, child);
+        this.prometheus = new Prometheus(`${name}-prometheus`, { ...context, ruleFiles: renderRules(m) }, child);
         this.alertmanager = new Alertmanager(`${name}-alertmanager`, context, child);
         this.grafana = new Grafana(`${name}-grafana`, { ...context, dashboards: args.dashboards, adminPassword: args.grafanaAdminPassword }, child);
         if (m.nodeExporter.enabled) {

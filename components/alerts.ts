@@ -1,0 +1,156 @@
+// The tunable alert thresholds: one table with name, default (the seeds' values), unit and
+// meaning, parsed from the optional structured config key `alertThresholds` (name → number).
+// Everything else about the rules (expressions, `for` durations, severities) is fixed in
+// render/rules.ts so that the promtool tests in rules/tests cover what is deployed.
+
+export interface ThresholdSpec {
+    readonly default: number;
+    readonly unit: string;
+    readonly min: number;
+    readonly max: number;
+    readonly description: string;
+}
+
+export const thresholdSpecs = {
+    diskFreeWarningPercent: { default: 10, unit: "%", min: 1, max: 99, description: "HostDiskAlmostFull warns when a filesystem has less free space than this" },
+    diskFreeCriticalPercent: { default: 5, unit: "%", min: 0.1, max: 99, description: "HostDiskAlmostFull turns critical below this free space" },
+    diskFillingUpHours: { default: 24, unit: "h", min: 1, max: 720, description: "HostDiskFillingUp fires when the 6h trend fills the filesystem within this many hours" },
+    inodesFreePercent: { default: 10, unit: "%", min: 1, max: 99, description: "HostInodesAlmostFull fires below this share of free inodes" },
+    memoryUsedPercent: { default: 90, unit: "%", min: 1, max: 100, description: "HostMemoryHigh fires above this memory use for 5m" },
+    cpuUsedPercent: { default: 90, unit: "%", min: 1, max: 100, description: "HostCpuHigh fires above this CPU use for 15m" },
+    loadPerCore: { default: 2, unit: "per core", min: 0.1, max: 100, description: "HostLoadHigh fires when the 15m load average per CPU core stays above this" },
+    clockSkewSeconds: { default: 0.05, unit: "s", min: 0.001, max: 60, description: "HostClockSkew fires when the clock is off by more than this" },
+    networkErrorPercent: { default: 1, unit: "%", min: 0.01, max: 100, description: "HostNetworkErrors fires above this share of packets with errors" },
+    redisMemoryUsedPercent: { default: 90, unit: "%", min: 1, max: 100, description: "RedisMemoryNearMax fires above this share of maxmemory" },
+    redisClientsPercent: { default: 90, unit: "%", min: 1, max: 100, description: "RedisTooManyClients fires above this share of maxclients" },
+    redisReplicationLagSeconds: { default: 30, unit: "s", min: 1, max: 86400, description: "RedisReplicationLag fires when a replica lags more than this" },
+    appErrorRatePercent: { default: 5, unit: "%", min: 0.01, max: 100, description: "AppErrorRateHigh fires above this share of 5xx responses for 5m" },
+    appLatencyP95WarningSeconds: { default: 2, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh warns when p95 latency stays above this for 5m" },
+    appLatencyP95CriticalSeconds: { default: 5, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh turns critical when p95 latency stays above this for 5m" },
+    appLatencyP99CriticalSeconds: { default: 10, unit: "s", min: 0.001, max: 3600, description: "AppLatencyP99High fires when p99 latency stays above this for 5m" },
+    heartbeatMaxAgeSeconds: { default: 60, unit: "s", min: 1, max: 86400, description: "AppHeartbeatStale fires when a *_heartbeat_seconds timestamp is older than this" },
+} as const satisfies Record<string, ThresholdSpec>;
+
+export type ThresholdName = keyof typeof thresholdSpecs;
+export type AlertThresholds = Readonly<Record<ThresholdName, number>>;
+
+export const thresholdNames = Object.keys(thresholdSpecs) as ThresholdName[];
+
+export const defaultThresholds: AlertThresholds = Object.fromEntries(
+    thresholdNames.map((n) => [n, thresholdSpecs[n].default]),
+) as Record<ThresholdName, number>;
+
+/** Anchors are the lowercased alert names (GitHub's heading anchors). Replace OWNER when forking. */
+export const runbookBase = "https://github.com/OWNER/vps-monitoring/blob/main/docs/runbooks.md";
+
+export function runbookUrl(alertname: string): string {
+    return `${runbookBase}#${alertname.toLowerCase()}`;
+}
+
+/**
+ * Metric conventions for app jobs (AppTarget has no per-app metric names yet): the Prometheus
+ * client libraries' defaults, with the HTTP status in label `status`.
+ */
+export const appMetricDefaults = {
+    requests: "http_requests_total",
+    duration: "http_request_duration_seconds",
+    statusLabel: "status",
+    errorStatusRegex: "5..",
+    /** Gauges holding the unix time of the last heartbeat, e.g. quantshift_equity_heartbeat_seconds (seed 004). */
+    heartbeatNameRegex: ".+_heartbeat_(timestamp_)?seconds",
+} as const;
+
+const key = "alertThresholds";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Structured values arrive as JSON strings from `pulumi config`, as YAML values from files. */
+function decode(raw: unknown, problems: string[]): Record<string, unknown> {
+    if (raw === undefined || raw === null || raw === "") return {};
+    let value = raw;
+    if (typeof raw === "string") {
+        try {
+            value = JSON.parse(raw);
+        } catch {
+            problems.push(`${key}: not valid JSON/YAML; set values with \`pulumi config set --path '${key}.memoryUsedPercent' 85\``);
+            return {};
+        }
+    }
+    if (isRecord(value)) return value;
+    problems.push(`${key}: expected a map of threshold name to number, e.g. ${key}: { memoryUsedPercent: 85 }`);
+    return {};
+}
+
+function parseOne(name: ThresholdName, value: unknown, problems: string[]): number {
+    const spec: ThresholdSpec = thresholdSpecs[name];
+    const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+    if (Number.isFinite(n) && n >= spec.min && n <= spec.max) return n;
+    problems.push(`${key}.${name}: ${JSON.stringify(value)} is not a number from ${spec.min} to ${spec.max} (${spec.unit}); ` +
+        `set it like \`pulumi config set --path '${key}.${name}' ${spec.default}\` or remove it for the default ${spec.default}`);
+    return spec.default;
+}
+
+/** Pairs whose order matters: the first must stay below the second. */
+const ordered: readonly (readonly [ThresholdName, ThresholdName])[] = [
+    ["diskFreeCriticalPercent", "diskFreeWarningPercent"],
+    ["appLatencyP95WarningSeconds", "appLatencyP95CriticalSeconds"],
+];
+
+export function parseAlertThresholds(raw: unknown): { thresholds: AlertThresholds; problems: string[] } {
+    const problems: string[] = [];
+    const given = decode(raw, problems);
+    const thresholds: Record<ThresholdName, number> = { ...defaultThresholds };
+    for (const [name, value] of Object.entries(given)) {
+        if (!(name in thresholdSpecs)) {
+            problems.push(`${key}.${name}: unknown threshold; use one of ${thresholdNames.join(", ")}`);
+            continue;
+        }
+        thresholds[name as ThresholdName] = parseOne(name as ThresholdName, value, problems);
+    }
+    for (const [low, high] of ordered) {
+        if (thresholds[low] >= thresholds[high]) {
+            problems.push(`${key}.${low}: ${thresholds[low]} must be below ${key}.${high} (${thresholds[high]}); lower ${low} or raise ${high}`);
+        }
+    }
+    return { thresholds, problems };
+}
+
+/** One line per alert for the README table: what to do first when it fires. */
+export const alertActions: Readonly<Record<string, string>> = {
+    Watchdog: "Nothing: it always fires. If the dead man's switch stops hearing it, the alert pipeline is broken",
+    TargetDown: "Check the container or process behind the target and the network path from Prometheus",
+    PrometheusConfigReloadFailed: "Run promtool check config on the host and fix or revert the last change",
+    PrometheusRuleEvaluationFailures: "Read the Prometheus log for the failing rule and fix its expression",
+    PrometheusNotificationsFailing: "Check that Alertmanager is up and reachable from Prometheus",
+    PrometheusNotificationQueueFull: "Check Alertmanager's health and latency; look for an alert storm",
+    PrometheusTSDBCompactionsFailing: "Check disk space and the Prometheus log for block errors",
+    PrometheusTSDBWALCorruptions: "Check disk health; restart Prometheus so it repairs the WAL",
+    AlertmanagerConfigReloadFailed: "Run amtool check-config on the host and fix or revert the last change",
+    AlertmanagerFailedToSendNotifications: "Check the receiver's credentials and reachability in the Alertmanager log",
+    HostDiskAlmostFull: "Free space: docker system prune, logs, old backups; or grow the volume",
+    HostDiskFillingUp: "Find what grows (du -xh --max-depth=2 /) before the disk is full",
+    HostInodesAlmostFull: "Find directories with many small files and clean them up",
+    HostMemoryHigh: "Find the largest containers (docker stats) and lower limits or upgrade the server",
+    HostCpuHigh: "Find the busy process (top, docker stats) and throttle or scale it",
+    HostLoadHigh: "Check for CPU or I/O saturation (top, vmstat 1)",
+    HostOomKills: "Find the killed process (journalctl -k | grep -i oom) and raise its memory limit",
+    HostClockSkew: "Check time synchronisation (timedatectl, chronyc tracking)",
+    HostClockNotSynchronising: "Start or fix the NTP service (systemctl status systemd-timesyncd)",
+    HostRebooted: "Confirm the reboot was planned (unattended upgrades) and that every service came back",
+    HostNetworkErrors: "Check the interface (ip -s link) and the provider's status page",
+    RedisDown: "Check the Redis server and the exporter's connection to it",
+    RedisMemoryNearMax: "Check eviction policy and key growth; raise maxmemory or clean up keys",
+    RedisRejectedConnections: "Raise maxclients or find the client leaking connections",
+    RedisTooManyClients: "Find the client holding connections (CLIENT LIST) before connections are rejected",
+    RedisRdbSaveFailed: "Check disk space and permissions of the Redis data dir; writes may be refused",
+    RedisAofWriteFailed: "Check disk space and permissions of the AOF file; writes may be refused",
+    RedisReplicationBroken: "Check the replica's link to its master (INFO replication) and the network",
+    RedisReplicaLost: "Check the replica that disconnected from this master",
+    RedisReplicationLag: "Check network and load between master and replica",
+    AppErrorRateHigh: "Read the app's logs for the failing requests; roll back a bad deploy",
+    AppLatencyHigh: "Check the app's dependencies (database, Redis, external APIs) and its load",
+    AppLatencyP99High: "Find the slow endpoints and the dependency they wait on",
+    AppHeartbeatStale: "The process is up but its main loop is stuck: check its logs and restart it",
+};

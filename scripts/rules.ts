@@ -1,0 +1,48 @@
+// npx tsx scripts/rules.ts: regenerates rules/*.yml from a reference config that enables every
+// rule group (node-exporter, two Redis servers, one app), so promtool can test them in
+// rules/tests. alertTable() renders the README's alert table from the same rules.
+import * as fs from "fs";
+import * as path from "path";
+import { alertActions, defaultThresholds } from "../components/alerts";
+import { parseStackConfig, type MonitoringConfig } from "../components/config";
+import { isAlert, renderRules, ruleGroups, rulesDir, type AlertRule } from "../components/render/rules";
+import { projectDir } from "../components/stackFiles";
+
+export const rulesOutDir = path.join(projectDir, "rules");
+
+export function referenceMonitoring(): MonitoringConfig {
+    return parseStackConfig("reference", {
+        hetznerSshKeyName: "deploy",
+        nodeExporter: true,
+        apps: [{ job: "api", targets: ["api:8000"] }],
+        redis: [{ name: "main", address: "redis:6379" }, { name: "replica", address: "redis-replica:6379" }],
+    }).monitoring;
+}
+
+/** File name below rules/ → content, as committed. */
+export function referenceRuleFiles(): Map<string, string> {
+    return new Map(renderRules(referenceMonitoring()).map((f) => [path.relative(rulesDir, f.path), f.content]));
+}
+
+function alertRules(): AlertRule[] {
+    return ruleGroups(referenceMonitoring(), defaultThresholds).flatMap((g) => g.rules.filter(isAlert));
+}
+
+/** Markdown table: alert | severity | default threshold | what to do (one row per alert name). */
+export function alertTable(): string {
+    const byName = new Map<string, AlertRule[]>();
+    for (const rule of alertRules()) byName.set(rule.alert, [...(byName.get(rule.alert) ?? []), rule]);
+    const rows = [...byName].map(([name, rules]) => {
+        const unique = (values: string[]) => [...new Set(values)].join(" / ");
+        const link = `[${name}](docs/runbooks.md#${name.toLowerCase()})`;
+        const cell = (text: string) => text.replace(/\|/g, "\\|");
+        return `| ${link} | ${unique(rules.map((r) => r.severity))} | ${cell(unique(rules.map((r) => r.threshold)))} | ${cell(alertActions[name] ?? "")} |`;
+    });
+    return ["| alert | severity | default threshold | what to do |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+if (require.main === module) {
+    for (const old of fs.readdirSync(rulesOutDir).filter((f) => f.endsWith(".yml"))) fs.rmSync(path.join(rulesOutDir, old));
+    for (const [name, content] of referenceRuleFiles()) fs.writeFileSync(path.join(rulesOutDir, name), content);
+    console.log(`rules/*.yml regenerated: ${[...referenceRuleFiles().keys()].join(", ")}`);
+}
