@@ -2,6 +2,7 @@
 // Input is a flat map of key → value (strings from `pulumi config`, or typed values read from
 // Pulumi.yaml defaults and Pulumi.<stack>.yaml). Every problem is collected and reported together,
 // each naming the key and the fix.
+import { AlertThresholds, parseAlertThresholds } from "./alerts";
 import { hetznerLocations, hetznerServerTypes, hostReservedMemoryMb } from "./catalog";
 
 export type Severity = "critical" | "warning" | "info";
@@ -107,6 +108,8 @@ export interface MonitoringConfig {
     readonly receivers: readonly Receiver[];
     /** Secret ping URL of a dead man's switch service that the Watchdog alert keeps calling. */
     readonly deadMansSwitchUrl?: string;
+    /** Alert thresholds: the defaults of components/alerts.ts with the stack's `alertThresholds` over them. */
+    readonly alertThresholds: AlertThresholds;
 }
 
 export interface StackConfig {
@@ -507,6 +510,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const receiverNames = receivers.map((x) => x.name);
     receiverNames.forEach((n, i) => r.check(receiverNames.indexOf(n) === i, `receivers: name "${n}" is used twice; names must be unique`));
 
+    const alerting = parseAlertThresholds(r.structured("alertThresholds", {}));
+    r.problems.push(...alerting.problems);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
     const configRoot = r.string("configRoot", "/opt/monitoring");
@@ -522,6 +527,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         logMaxFiles: r.integer("logMaxFiles", 3, 1, 100),
         apps, redis, receivers,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
+        alertThresholds: alerting.thresholds,
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 

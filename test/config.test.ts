@@ -109,3 +109,18 @@ test("Pulumi.yaml declares every key in a form the Pulumi CLI accepts", () => {
         else assert.equal(typeof d.default, d.type, `${key}: default must be a ${d.type}`);
     }
 });
+
+test("alert thresholds are tuned per stack and checked like every other key", () => {
+    const tuned = parseStackConfig("test", { ...valid, alertThresholds: { memoryUsedPercent: 85 } });
+    assert.equal(tuned.monitoring.alertThresholds.memoryUsedPercent, 85);
+    assert.match(problems({ alertThresholds: { memoryUsedPercent: 900 } }), /alertThresholds\.memoryUsedPercent/);
+    assert.match(problems({ alertThresholds: { noSuchThreshold: 1 } }), /alertThresholds\.noSuchThreshold/);
+});
+
+test("a tuned threshold reaches the rule Prometheus loads", async () => {
+    const { renderRules } = await import("../components/render/rules");
+    const host = (raw: Record<string, unknown>) =>
+        renderRules(parseStackConfig("test", { ...valid, ...raw }).monitoring).find((f) => f.path.endsWith("/host.yml"))?.content ?? "";
+    assert.notEqual(host({ alertThresholds: { memoryUsedPercent: 85 } }), host({}));
+    assert.match(host({ alertThresholds: { memoryUsedPercent: 85 } }), /> 85\b/);
+});

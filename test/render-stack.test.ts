@@ -6,12 +6,12 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { renderStack } from "../scripts/render";
-import { readmeWithTable } from "../scripts/docs";
+import { regenerateReadme } from "../scripts/docs";
 import { projectDir } from "../components/stackFiles";
 
-test("the README's configuration table is generated from Pulumi.yaml and up to date", () => {
+test("the README's configuration and alert tables are generated and up to date", () => {
     const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");
-    assert.equal(readme, readmeWithTable(readme), "run `npm run docs` and commit README.md");
+    assert.equal(readme, regenerateReadme(readme), "run `npm run docs` and commit README.md");
 });
 
 test("render -- prod writes every deployed configuration file, and no secret", () => {

@@ -4,7 +4,7 @@
 import { dump } from "js-yaml";
 import { containerUids } from "../catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../config";
-import { appMetricDefaults, defaultThresholds, runbookUrl, type AlertThresholds } from "../alerts";
+import { appMetricDefaults, runbookUrl, type AlertThresholds } from "../alerts";
 import { hostDirs, type RenderedFile } from "./files";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
@@ -340,7 +340,7 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 
 // --- output -----------------------------------------------------------------------------------
 
-export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = defaultThresholds): RuleGroup[] {
+export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {
     return [
         metaGroup(m),
         ...(m.nodeExporter.enabled ? [hostGroup(t)] : []),
@@ -360,7 +360,7 @@ function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {
     };
 }
 
-export function renderRules(m: MonitoringConfig, t: AlertThresholds = defaultThresholds): RenderedFile[] {
+export function renderRules(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RenderedFile[] {
     return ruleGroups(m, t).map((g) => ({
         path: `${rulesDir}/${g.name}.yml`,
         content: header + dump({ groups: [{ name: g.name, rules: g.rules.map(toYaml) }] }, { lineWidth: -1, noRefs: true }),
