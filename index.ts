@@ -21,7 +21,7 @@ const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefin
 
 new MonitoringStack("monitoring", {
     config: m,
-    connection: host.connection,
+    shell: host.shell,
     protectData: config.host.protect,
     hostReady: host.ready,
     dashboards: readDashboards(path.join(__dirname, "dashboards")),
@@ -35,8 +35,10 @@ export const ipv4 = host.ipv4;
 export const ipv6 = host.ipv6;
 /** Append to ~/.ssh/known_hosts to use plain `ssh` (empty when the host key is not known). */
 export const knownHosts = host.knownHosts;
-export const ssh = sshTarget.apply(sshCommand);
-export const tunnel = sshTarget.apply((t) => tunnelCommand(m, t));
+// The local stack publishes on this machine's loopback: no SSH, no tunnel.
+const remote = config.host.mode !== "local";
+export const ssh = remote ? sshTarget.apply(sshCommand) : "";
+export const tunnel = remote ? sshTarget.apply((t) => tunnelCommand(m, t)) : "";
 export const urls = localUrls(m);
 export const grafanaAdminUser = m.grafana.adminUser;
 export const grafanaAdminPassword = pulumi.secret(adminPassword);

@@ -8,7 +8,7 @@ import { hetznerLocations, hetznerServerTypes, hostReservedMemoryMb } from "./ca
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
 
-export type HostMode = "hetzner" | "hetzner-existing" | "ssh";
+export type HostMode = "hetzner" | "hetzner-existing" | "ssh" | "local";
 
 export interface HostConfig {
     readonly mode: HostMode;
@@ -409,12 +409,13 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const r = new Reader(raw);
 
     const mode = r.string("hostMode", "hetzner") as HostMode;
-    r.check(["hetzner", "hetzner-existing", "ssh"].includes(mode), `hostMode: "${mode}" must be hetzner (create a server), hetzner-existing (adopt one by hetznerServerId) or ssh (deploy to sshHost)`);
+    r.check(["hetzner", "hetzner-existing", "ssh", "local"].includes(mode), `hostMode: "${mode}" must be hetzner (create a server), hetzner-existing (adopt one by hetznerServerId), ssh (deploy to sshHost) or local (this machine's Docker)`);
+    const hetznerMode = mode === "hetzner" || mode === "hetzner-existing";
     const serverType = r.string("serverType", "cx23");
-    r.check(mode === "ssh" || serverType in hetznerServerTypes,
+    r.check(!hetznerMode || serverType in hetznerServerTypes,
         `serverType: "${serverType}" is not a current Hetzner server type; use one of ${Object.keys(hetznerServerTypes).join(", ")}`);
     const location = r.string("location", "fsn1");
-    r.check(mode === "ssh" || (hetznerLocations as readonly string[]).includes(location), `location: "${location}" is not a Hetzner location; use one of ${hetznerLocations.join(", ")}`);
+    r.check(!hetznerMode || (hetznerLocations as readonly string[]).includes(location), `location: "${location}" is not a Hetzner location; use one of ${hetznerLocations.join(", ")}`);
     const sshAllowedCidrs = r.stringList("sshAllowedCidrs", ["0.0.0.0/0", "::/0"]);
     for (const [i, cidr] of sshAllowedCidrs.entries()) {
         r.check(isIpv4Cidr(cidr) || isIpv6Cidr(cidr), `sshAllowedCidrs[${i}]: "${cidr}" is not a CIDR; write it like 203.0.113.7/32 or 2001:db8::/32`);
@@ -436,7 +437,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     r.check(mode !== "ssh" || !!sshHost, "sshHost: hostMode ssh needs the address of the host to deploy to");
     const ipv4 = r.boolean("ipv4", true);
     const ipv6 = r.boolean("ipv6", true);
-    r.check(mode === "ssh" || ipv4 || ipv6, "ipv4: a server needs at least one public address; set ipv4 or ipv6 to true");
+    r.check(!hetznerMode || ipv4 || ipv6, "ipv4: a server needs at least one public address; set ipv4 or ipv6 to true");
     const sshPort = r.integer("sshPort", 22, 1, 65535);
 
     const host: HostConfig = {
@@ -519,7 +520,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const monitoring: MonitoringConfig = {
         environment: r.string("environment", "") || stack,
-        hostLabel: mode === "ssh" ? sshHost ?? "" : host.serverName,
+        hostLabel: mode === "ssh" ? sshHost ?? "" : mode === "local" ? "localhost" : host.serverName,
         configRoot, dockerSubnet,
         appNetworks: r.stringList("appNetworks", []),
         prometheus, alertmanager, grafana, nodeExporter, redisExporter,
@@ -531,7 +532,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 
-    if (mode !== "ssh" && serverType in hetznerServerTypes) {
+    if (hetznerMode && serverType in hetznerServerTypes) {
         const total = containerMemoryMb(monitoring);
         const available = hetznerServerTypes[serverType] - hostReservedMemoryMb;
         r.check(total <= available, `serverType: the containers' memory limits add up to ${total} MB but ${serverType} leaves ${available} MB; lower the *MemoryMb keys or pick a larger serverType`);

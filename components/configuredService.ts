@@ -1,15 +1,15 @@
 // The pattern every configured service follows: its files on the host first, then the container
 // that bind-mounts them, then (optionally) a reload whenever any file's content changes.
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { ServiceContextArgs } from "./context";
+import { hostCommand } from "./hostShell";
 import { HostFile, RemoteFiles, retryingCommand } from "./remoteFiles";
 import { Service, ServiceArgs } from "./service";
 
 export interface ConfiguredService {
     readonly files: RemoteFiles;
     readonly service: Service;
-    readonly reload?: command.remote.Command;
+    readonly reload?: pulumi.CustomResource;
 }
 
 /** Reload through the lifecycle API inside the container: a bad config fails `pulumi up` loudly. */
@@ -27,13 +27,12 @@ export function deployConfiguredService(
     reloadCommand?: string,
 ): ConfiguredService {
     const m = context.config;
-    const remoteFiles = new RemoteFiles(`${name}-files`, { connection: context.connection, root: m.configRoot, files },
+    const remoteFiles = new RemoteFiles(`${name}-files`, { shell: context.shell, root: m.configRoot, files },
         { parent, dependsOn: [context.hostReady] });
     const container = new Service(`${name}-service`, {
         ...service, logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles, dependsOn: [context.hostReady, ...remoteFiles.commands],
     }, { parent });
-    const reload = reloadCommand === undefined ? undefined : new command.remote.Command(`${name}-reload`, {
-        connection: context.connection,
+    const reload = reloadCommand === undefined ? undefined : hostCommand(`${name}-reload`, context.shell, {
         create: reloadCommand,
         triggers: [remoteFiles.digest],
         logging: "stderr",

@@ -1,13 +1,13 @@
 // What every service component of the stack needs to know about where it runs.
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { MonitoringConfig } from "./config";
+import { HostShell } from "./hostShell";
 
 export interface ServiceContextArgs {
     /** Validated monitoring configuration (plain values; secrets are wrapped where used). */
     readonly config: MonitoringConfig;
-    /** SSH connection used to write configuration files and run reloads. */
-    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** Where configuration files are written and reloads run (the host over SSH, or this machine). */
+    readonly shell: HostShell;
     /** Name of the monitoring Docker network. */
     readonly network: pulumi.Input<string>;
     /** Protect data volumes from deletion. */

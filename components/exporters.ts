@@ -40,7 +40,7 @@ export class RedisExporters extends pulumi.ComponentResource {
         const m = args.config;
         this.services = m.redis.map((target) => {
             const files = new RemoteFiles(`${name}-${target.name}-files`, {
-                connection: args.connection, root: m.configRoot, files: renderRedisExporter(target),
+                shell: args.shell, root: m.configRoot, files: renderRedisExporter(target),
             }, { parent: this, dependsOn: [args.hostReady] });
             return new Service(`${name}-${target.name}`, {
                 image: m.redisExporter.image,

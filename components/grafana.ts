@@ -1,10 +1,10 @@
 // Grafana: provisioned datasources and dashboards, no anonymous access, admin password from a
 // Pulumi secret that really takes effect when it changes.
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { containerPaths, containerPorts, containerUids } from "./catalog";
 import { ServiceContextArgs } from "./context";
 import { ConfiguredService, deployConfiguredService } from "./configuredService";
+import { hostCommand } from "./hostShell";
 import { retryingCommand, shellQuote } from "./remoteFiles";
 import { hostDirs, secretsDir } from "./render/files";
 import { DashboardSource, grafanaEnvironment, renderDatasources, renderGrafana } from "./render/grafana";
@@ -22,8 +22,8 @@ export interface GrafanaArgs extends ServiceContextArgs {
 
 export class Grafana extends pulumi.ComponentResource {
     readonly deployed: ConfiguredService;
-    readonly passwordReset: command.remote.Command;
-    readonly datasourceReload: command.remote.Command;
+    readonly passwordReset: pulumi.CustomResource;
+    readonly datasourceReload: pulumi.CustomResource;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:stack:Grafana", name, {}, opts);
@@ -51,8 +51,7 @@ export class Grafana extends pulumi.ComponentResource {
         });
         // Grafana reads its admin password setting only when it creates its database; after that
         // the volume wins. Resetting through the CLI whenever the password changes makes config true.
-        this.passwordReset = new command.remote.Command(`${name}-admin-password`, {
-            connection: args.connection,
+        this.passwordReset = hostCommand(`${name}-admin-password`, args.shell, {
             // stdin is read once: every retry must get the password again.
             create: `pw=$(cat); ${retryingCommand(`printf '%s\\n' "$pw" | docker exec -i grafana grafana cli admin reset-admin-password --password-from-stdin >/dev/null`)}`,
             stdin: password,
@@ -60,8 +59,7 @@ export class Grafana extends pulumi.ComponentResource {
             logging: "stderr",
         }, { parent: this, dependsOn: [this.deployed.service] });
         // Datasource provisioning is read at start-up only; dashboards are polled by Grafana itself.
-        this.datasourceReload = new command.remote.Command(`${name}-datasource-reload`, {
-            connection: args.connection,
+        this.datasourceReload = hostCommand(`${name}-datasource-reload`, args.shell, {
             create: retryingCommand(`docker exec grafana sh -c ${shellQuote(datasourceReloadScript)}`),
             triggers: [renderDatasources(m).content],
             logging: "stderr",

@@ -8,6 +8,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as tls from "@pulumi/tls";
 import { HostConfig } from "./config";
 import { hostKeyOptions, knownHostsLine } from "./render/access";
+import { HostShell } from "./hostShell";
 import { renderCloudInit } from "./render/cloudInit";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
@@ -86,10 +87,12 @@ export class Host extends pulumi.ComponentResource {
     readonly knownHosts: pulumi.Output<string>;
     /** ssh options that verify the host key where it is known; otherwise trust on first use. */
     readonly sshOptions: pulumi.Output<string[]>;
-    /** Docker endpoint; resolves only after `ready`, so the Docker provider waits for the host. */
-    readonly dockerHost: pulumi.Output<string>;
+    /** Docker endpoint; resolves only after `ready`, so the Docker provider waits for the host (undefined: this machine's Docker). */
+    readonly dockerHost: pulumi.Output<string | undefined>;
     /** Succeeds once cloud-init is done and the deploy user can run Docker. */
-    readonly ready: command.remote.Command;
+    readonly ready: command.remote.Command | command.local.Command;
+    /** Where the stack's files are written and its reloads run. */
+    readonly shell: HostShell;
 
     constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:host:Host", name, {}, opts);
@@ -98,12 +101,12 @@ export class Host extends pulumi.ComponentResource {
         const generatedHostKey = config.mode === "hetzner"
             ? new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this })
             : undefined;
-        const hetzner = config.mode === "ssh" ? undefined : this.hetznerServer(name, args, generatedHostKey);
+        const hetzner = config.mode === "hetzner" || config.mode === "hetzner-existing" ? this.hetznerServer(name, args, generatedHostKey) : undefined;
         this.hostKey = generatedHostKey ? generatedHostKey.publicKeyOpenssh.apply((k) => k.trim()) : pulumi.output(config.sshHostKey ?? "");
 
         this.ipv4 = hetzner ? hetzner.server.ipv4Address.apply((a) => a ?? "") : pulumi.output("");
         this.ipv6 = hetzner ? hetzner.server.ipv6Address.apply((a) => a ?? "") : pulumi.output("");
-        this.address = pulumi.all([this.ipv4, this.ipv6]).apply(([v4, v6]) => v4 || v6 || config.sshHost || "");
+        this.address = pulumi.all([this.ipv4, this.ipv6]).apply(([v4, v6]) => v4 || v6 || config.sshHost || (config.mode === "local" ? "localhost" : ""));
         this.knownHosts = pulumi.all([this.address, this.hostKey]).apply(([address, hostKey]) =>
             hostKey ? knownHostsLine({ user: config.sshUser, address, port: config.sshPort, hostKey }) : "");
         this.sshOptions = pulumi.all([this.address, this.hostKey]).apply(([address, hostKey]) => hostKey
@@ -112,7 +115,11 @@ export class Host extends pulumi.ComponentResource {
         const connection = pulumi.all([this.address, this.hostKey]).apply(([address, hostKey]) => connectionArgs(config, address, hostKey));
         this.connection = config.sshPrivateKey ? pulumi.secret(connection) : connection;
 
-        this.ready = new command.remote.Command(`${name}-ready`, {
+        this.shell = config.mode === "local" ? { kind: "local" } : { kind: "ssh", connection: this.connection };
+        // The local stack only needs this machine's Docker to answer.
+        this.ready = config.mode === "local" ? new command.local.Command(`${name}-ready`, {
+            create: readinessScript(false),
+        }, { parent: this }) : new command.remote.Command(`${name}-ready`, {
             connection: config.mode === "hetzner"
                 ? this.connection.apply((c) => ({ ...c, dialErrorLimit: newServerDialErrorLimit }))
                 : this.connection,
@@ -126,7 +133,7 @@ export class Host extends pulumi.ComponentResource {
         });
 
         this.dockerHost = pulumi.all([this.ready.stdout, this.address])
-            .apply(([, address]) => sshDockerHost(config.sshUser, address, config.sshPort));
+            .apply(([, address]) => (config.mode === "local" ? undefined : sshDockerHost(config.sshUser, address, config.sshPort)));
 
         this.registerOutputs({
             ipv4: this.ipv4, ipv6: this.ipv6, address: this.address, dockerHost: this.dockerHost, knownHosts: this.knownHosts,

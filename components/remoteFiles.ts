@@ -4,7 +4,7 @@
 // service is told to reload instead.
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { hostCommand, HostShell } from "./hostShell";
 
 export interface HostFile {
     /** Path relative to the config root. */
@@ -15,8 +15,8 @@ export interface HostFile {
 }
 
 export interface RemoteFilesArgs {
-    /** SSH connection to the host (from the Host component). */
-    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** Where to write (from the Host component). */
+    readonly shell: HostShell;
     /** Absolute directory on the host that holds every file. */
     readonly root: string;
     readonly files: readonly HostFile[];
@@ -44,7 +44,7 @@ export function contentDigest(contents: readonly string[]): string {
 
 export class RemoteFiles extends pulumi.ComponentResource {
     /** The write commands, for dependsOn. */
-    readonly commands: command.remote.Command[];
+    readonly commands: pulumi.CustomResource[];
     /** Changes whenever any file's content changes (secret when any file is). */
     readonly digest: pulumi.Output<string>;
 
@@ -53,8 +53,7 @@ export class RemoteFiles extends pulumi.ComponentResource {
         this.commands = args.files.map((file) => {
             const target = `${args.root}/${file.path}`;
             const content = file.secret ? pulumi.secret(file.content) : pulumi.output(file.content);
-            return new command.remote.Command(`${name}-${file.path}`, {
-                connection: args.connection,
+            return hostCommand(`${name}-${file.path}`, args.shell, {
                 create: writeFileCommand(target, file.owner, file.secret),
                 delete: `sudo rm -f ${shellQuote(target)}`,
                 stdin: content,

@@ -124,3 +124,9 @@ test("a tuned threshold reaches the rule Prometheus loads", async () => {
     assert.notEqual(host({ alertThresholds: { memoryUsedPercent: 85 } }), host({}));
     assert.match(host({ alertThresholds: { memoryUsedPercent: 85 } }), /> 85\b/);
 });
+
+test("the local stack needs no Hetzner settings and no SSH key", () => {
+    const local = parseStackConfig("local", { hostMode: "local", serverType: "not-a-type", location: "nowhere" });
+    assert.equal(local.host.mode, "local");
+    assert.equal(local.monitoring.hostLabel, "localhost");
+});

@@ -66,11 +66,15 @@ function jobs(wf: Mapping, what: string): [string, Mapping][] {
     return Object.entries(mapping(wf.jobs, `${what}.jobs`)).map(([id, job]) => [id, mapping(job, `${what}.jobs.${id}`)]);
 }
 
-/** Stacks with a Pulumi.<stack>.yaml in the project root. */
+/**
+ * Stacks with a Pulumi.<stack>.yaml in the project root that a CI runner can preview: the local
+ * stack (hostMode local) runs against a laptop's Docker engine, which no runner has.
+ */
 function stacks(): string[] {
     return fs.readdirSync(projectDir)
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
+        .filter((s) => stackRawConfig(s).hostMode !== "local")
         .sort();
 }
 
