@@ -14,6 +14,7 @@ import { renderPrometheus } from "../components/render/prometheus";
 import { renderRules } from "../components/render/rules";
 import { alertTable, referenceRuleFiles, rulesOutDir } from "../scripts/rules";
 import { projectDir } from "../components/stackFiles";
+import { runTool, toolAvailable } from "./externalTools";
 
 interface RuleYaml {
     alert?: string;
@@ -26,28 +27,9 @@ interface RuleFileYaml { groups: { name: string; rules: RuleYaml[] }[] }
 interface AlertTestYaml { alertname: string; exp_alerts?: unknown[] }
 interface TestFileYaml { tests: { alert_rule_test?: AlertTestYaml[] }[] }
 
-/** The part of node:test's context used here (its type is not exported by @types/node 20.9). */
-interface Skippable {
-    skip(message?: string): void;
-}
-
 const testsDir = path.join(rulesOutDir, "tests");
 const ymlIn = (dir: string, suffix: string) => fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f));
 
-function promtoolAvailable(t: Skippable): boolean {
-    const probe = spawnSync("promtool", ["--version"], { encoding: "utf8" });
-    if (!probe.error) return true;
-    const message = `promtool not found (${probe.error.message}); install it with \`apt-get install prometheus\``;
-    if (process.env.CI === "true") assert.fail(message);
-    t.skip(message);
-    return false;
-}
-
-function promtool(args: readonly string[]): void {
-    const result = spawnSync("promtool", args, { encoding: "utf8", cwd: projectDir });
-    assert.equal(result.error, undefined, `promtool did not run: ${result.error?.message}`);
-    assert.equal(result.status, 0, `promtool ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-}
 
 function committedAlerts(): RuleYaml[] {
     return ymlIn(rulesOutDir, ".yml")
@@ -69,15 +51,15 @@ test("committed rules/*.yml equal a fresh render of the reference config", () =>
 });
 
 test("promtool check rules accepts rules/*.yml", (t) => {
-    if (promtoolAvailable(t)) promtool(["check", "rules", ...ymlIn(rulesOutDir, ".yml")]);
+    if (toolAvailable(t, "promtool")) runTool("promtool", ["check", "rules", ...ymlIn(rulesOutDir, ".yml")], projectDir);
 });
 
 test("promtool test rules passes rules/tests/*.test.yml", (t) => {
-    if (promtoolAvailable(t)) promtool(["test", "rules", ...ymlIn(testsDir, ".test.yml")]);
+    if (toolAvailable(t, "promtool")) runTool("promtool", ["test", "rules", ...ymlIn(testsDir, ".test.yml")], projectDir);
 });
 
 test("prometheus.yml's rule_files glob loads the rendered rule files (promtool check config)", (t) => {
-    if (!promtoolAvailable(t)) return;
+    if (!toolAvailable(t, "promtool")) return;
     const m = monitoring({ apps: [{ job: "api", targets: ["api:8000"] }, { job: "worker", targets: ["worker:9000"] }], redis: [{ name: "main", address: "redis:6379" }] });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-check-"));
     try {

@@ -1,7 +1,6 @@
 // Checks rendered files with the real tools: Debian's promtool (2.42) and amtool (0.25).
 // Skipped when the tools are missing, except in CI, where a missing tool is a failure.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,32 +12,7 @@ import type { RenderedFile } from "../components/render/files";
 import { prometheusConfigFile, renderPrometheus } from "../components/render/prometheus";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
 import { stackRawConfig } from "../components/stackFiles";
-
-const installHint: Record<string, string> = {
-    promtool: "apt-get install prometheus",
-    amtool: "apt-get install prometheus-alertmanager",
-};
-
-/** The part of node:test's context used here (its type is not exported by @types/node 20.9). */
-interface Skippable {
-    skip(message?: string): void;
-}
-
-/** False (after skipping the test) when the tool is missing outside CI. */
-function toolAvailable(t: Skippable, tool: string): boolean {
-    const probe = spawnSync(tool, ["--version"], { encoding: "utf8" });
-    if (!probe.error) return true;
-    const message = `${tool} not found (${probe.error.message}); install it with \`${installHint[tool]}\``;
-    if (process.env.CI === "true") assert.fail(message);
-    t.skip(message);
-    return false;
-}
-
-function run(tool: string, args: readonly string[]): void {
-    const result = spawnSync(tool, args, { encoding: "utf8" });
-    assert.equal(result.error, undefined, `${tool} did not run: ${result.error?.message}`);
-    assert.equal(result.status, 0, `${tool} ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-}
+import { runTool, toolAvailable } from "./externalTools";
 
 function inTempDir(check: (dir: string) => void): void {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-check-"));
@@ -64,7 +38,7 @@ function relocate(content: string, containerDir: string, hostDir: string): strin
 function checkPrometheus(dir: string, m: MonitoringConfig): void {
     const [file] = renderPrometheus(m);
     const hostDir = path.join(dir, path.dirname(prometheusConfigFile));
-    run("promtool", ["check", "config", write(dir, file.path, relocate(file.content, containerPaths.prometheusConfigDir, hostDir))]);
+    runTool("promtool", ["check", "config", write(dir, file.path, relocate(file.content, containerPaths.prometheusConfigDir, hostDir))]);
 }
 
 function assertReferencedFilesExist(config: string): void {
@@ -81,7 +55,7 @@ function checkAlertmanager(dir: string, m: MonitoringConfig): void {
     const hostDir = path.join(dir, path.dirname(alertmanagerConfigFile));
     const config = relocate(forDebianAlertmanager(main.content, alertmanagerSecrets(files)), containerPaths.alertmanagerConfigDir, hostDir);
     assertReferencedFilesExist(config);
-    run("amtool", ["check-config", write(dir, main.path, config)]);
+    runTool("amtool", ["check-config", write(dir, main.path, config)]);
 }
 
 function prodMonitoring(): MonitoringConfig {

@@ -1,0 +1,32 @@
+// Real tools the tests run (promtool, amtool, the Debian binaries): present in CI, where .ci/run
+// installs them, optional on a developer's machine.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+
+/** The part of node:test's context used here (its type is not exported by @types/node 20.9). */
+export interface Skippable {
+    skip(message?: string): void;
+}
+
+/** Debian packages that provide each tool. */
+const debianPackage: Readonly<Record<string, string>> = {
+    promtool: "prometheus",
+    amtool: "prometheus-alertmanager",
+};
+
+/** True when `tool` runs; otherwise the test fails in CI and is skipped, with the install command, elsewhere. */
+export function toolAvailable(t: Skippable, tool: string): boolean {
+    const probe = spawnSync(tool, ["--version"], { encoding: "utf8" });
+    if (!probe.error) return true;
+    const message = `${tool} not found (${probe.error.message}); install it with \`apt-get install ${debianPackage[tool] ?? tool}\``;
+    if (process.env.CI === "true") assert.fail(message);
+    t.skip(message);
+    return false;
+}
+
+/** Runs a tool and asserts it exits 0, showing its output when it does not. */
+export function runTool(tool: string, args: readonly string[], cwd?: string): void {
+    const result = spawnSync(tool, args, { encoding: "utf8", cwd });
+    assert.equal(result.error, undefined, `${tool} did not run: ${result.error?.message}`);
+    assert.equal(result.status, 0, `${tool} ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+}
