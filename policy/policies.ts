@@ -1,0 +1,230 @@
+// Guardrails for this stack as CrossGuard policies: the invariants the program keeps by
+// construction (components/service.ts, components/host.ts, render/grafana.ts), checked again on
+// what the engine is about to deploy, so no later change can silently break them.
+// No PolicyPack is constructed here: tests import this module (see policy/index.ts).
+import * as docker from "@pulumi/docker";
+import * as hcloud from "@pulumi/hcloud";
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+
+/** Addresses a published port may bind to: nothing but SSH is reachable from outside. */
+export const loopbackAddresses: readonly string[] = ["127.0.0.1", "::1"];
+
+/** The stack whose data must survive: its server and volumes must carry `protect`. */
+export const protectedStack = "prod";
+
+/**
+ * Reads a string property that may not be known yet: during a first preview a container's `image`
+ * is the RemoteImage's id, still unknown, and the SDK's proxy throws on reading an unknown value
+ * (which would turn the whole check into "can't run policy during preview"). The raw value is an
+ * internal sentinel string, so catching the read is the only version-proof test.
+ */
+function knownString(props: Record<string, unknown>, key: string): string | undefined {
+    try {
+        const value = props[key];
+        return typeof value === "string" ? value : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Stack name from a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
+export function stackOfUrn(urn: string): string | undefined {
+    return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
+}
+
+/**
+ * Why an image reference is not pinned, or undefined when it is: a digest, or a tag other than
+ * `latest` (no tag means Docker pulls `latest`). Image ids (`sha256:…`) are not references and pass.
+ */
+export function imagePinProblem(reference: string): string | undefined {
+    if (/^sha256:/.test(reference)) return undefined;
+    if (/@[a-z0-9]+:[a-f0-9]{32,}$/i.test(reference)) return undefined;
+    if (reference.includes("@")) return "its digest is malformed";
+    // The tag follows the last ':' of the last path segment (a ':' before a '/' is a registry port).
+    const lastSegment = reference.slice(reference.lastIndexOf("/") + 1);
+    const colon = lastSegment.indexOf(":");
+    if (colon < 0) return "it has no tag, so Docker pulls :latest";
+    const tag = lastSegment.slice(colon + 1);
+    if (tag === "") return "its tag is empty";
+    if (tag.toLowerCase() === "latest") return "its tag is :latest, which moves";
+    return undefined;
+}
+
+/** `KEY=value` entries of a container environment, by key (the first '=' splits). */
+function parseEnvs(envs: readonly string[] | undefined): Map<string, string> {
+    const parsed = new Map<string, string>();
+    for (const entry of envs ?? []) {
+        const eq = entry.indexOf("=");
+        parsed.set(eq < 0 ? entry : entry.slice(0, eq), eq < 0 ? "" : entry.slice(eq + 1));
+    }
+    return parsed;
+}
+
+const isGrafanaImage = (image: string) => /(^|\/)grafana(-oss|-enterprise)?([:@]|$)/i.test(image);
+
+/** 1. Published ports bind to loopback only; the UIs are reached through the SSH tunnel. */
+export const containersPublishOnLoopbackOnly: ResourceValidationPolicy = {
+    name: "containers-publish-on-loopback-only",
+    description: "Docker containers publish ports only on 127.0.0.1 or ::1 (a port without ip binds 0.0.0.0) and never use publishAllPorts.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(docker.Container, (container, args, reportViolation) => {
+        if (container.publishAllPorts === true) {
+            reportViolation(`Container "${args.name}" sets publishAllPorts, which publishes every exposed port on 0.0.0.0: ` +
+                `remove publishAllPorts and publish single ports with ip "127.0.0.1" (Service's publish option).`);
+        }
+        for (const port of container.ports ?? []) {
+            const ip = port.ip ?? "";
+            if (loopbackAddresses.includes(ip)) continue;
+            const where = ip === "" ? "no ip, so it binds 0.0.0.0" : `ip "${ip}"`;
+            reportViolation(`Container "${args.name}" publishes port ${port.external ?? port.internal} with ${where}: ` +
+                `set ports[].ip to "127.0.0.1" and reach it through the SSH tunnel.`);
+        }
+    }),
+};
+
+/** 2. Inbound traffic: SSH (one TCP port) and ICMP, nothing else. */
+export const firewallInboundSshAndIcmpOnly: ResourceValidationPolicy = {
+    name: "firewall-inbound-ssh-and-icmp-only",
+    description: "Hetzner firewalls allow inbound only SSH (TCP on a single port) and ICMP.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(hcloud.Firewall, (firewall, args, reportViolation) => {
+        const tcpPorts = new Set<string>();
+        for (const rule of firewall.rules ?? []) {
+            if (rule.direction !== "in") continue;
+            const label = `inbound rule ${rule.protocol}${rule.port ? ` ${rule.port}` : ""}`;
+            if (rule.protocol === "icmp") continue;
+            if (rule.protocol !== "tcp") {
+                reportViolation(`Firewall "${args.name}" has ${label}: only SSH (tcp) and icmp may come in; ` +
+                    `remove the rule and reach services through the SSH tunnel.`);
+                continue;
+            }
+            if (!/^\d+$/.test(rule.port ?? "")) {
+                reportViolation(`Firewall "${args.name}" has ${label}, which is not a single port: ` +
+                    `open only the SSH port (sshPort), e.g. port "22".`);
+                continue;
+            }
+            tcpPorts.add(rule.port ?? "");
+        }
+        if (tcpPorts.size > 1) {
+            reportViolation(`Firewall "${args.name}" opens tcp ports ${[...tcpPorts].join(", ")}: ` +
+                `only the SSH port may be open; remove the others and use the SSH tunnel.`);
+        }
+    }),
+};
+
+function reportUnpinned(kind: string, args: ResourceValidationArgs, reference: string, reportViolation: ReportViolation): void {
+    const problem = imagePinProblem(reference);
+    if (problem) {
+        reportViolation(`${kind} "${args.name}" uses image "${reference}", but ${problem}: ` +
+            `pin an exact version tag (e.g. prom/prometheus:v3.5.0) or a digest (@sha256:…).`);
+    }
+}
+
+/** 3. Images are pinned, so an upgrade is a reviewed config change, never a surprise pull. */
+export const imagesPinned: ResourceValidationPolicy = {
+    name: "images-pinned",
+    description: "Docker RemoteImage names and Container image references carry an exact tag (not latest) or a digest.",
+    enforcementLevel: "mandatory",
+    // One policy over two types, so validateResourceOfType (one class) does not fit here.
+    validateResource: (args, reportViolation) => {
+        const image = args.asType(docker.RemoteImage);
+        if (image) return reportUnpinned("RemoteImage", args, image.name, reportViolation);
+        if (args.isType(docker.Container)) {
+            // Normally the RemoteImage's id (checked above through its name); a reference only when set directly.
+            const reference = knownString(args.props, "image");
+            if (reference !== undefined) reportUnpinned("Container", args, reference, reportViolation);
+            return;
+        }
+        args.notApplicable("Policy only applies to docker RemoteImage and Container resources");
+    },
+};
+
+/** 4. A runaway container cannot eat the host's memory or disk. */
+export const containersLimitMemoryAndRotateLogs: ResourceValidationPolicy = {
+    name: "containers-limit-memory-and-rotate-logs",
+    description: "Docker containers have a memory limit and json-file logging with max-size rotation.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(docker.Container, (container, args, reportViolation) => {
+        if (!(typeof container.memory === "number" && container.memory > 0)) {
+            reportViolation(`Container "${args.name}" has no memory limit: set memory (MB), e.g. through the service's <name>MemoryMb config.`);
+        }
+        if (container.logDriver !== "json-file") {
+            reportViolation(`Container "${args.name}" uses log driver "${container.logDriver ?? "(daemon default)"}": ` +
+                `set logDriver "json-file" with logOpts max-size and max-file.`);
+        }
+        const maxSize = container.logOpts?.["max-size"];
+        if (!maxSize) {
+            reportViolation(`Container "${args.name}" does not rotate its logs: set logOpts["max-size"] (e.g. "10m", config logMaxSize).`);
+        }
+    }),
+};
+
+/** 5. Grafana is private: no anonymous viewers, no self sign-up, no password in the environment. */
+export const grafanaNoAnonymousOrSignUp: ResourceValidationPolicy = {
+    name: "grafana-no-anonymous-or-signup",
+    description: "Grafana containers set GF_AUTH_ANONYMOUS_ENABLED=false and GF_USERS_ALLOW_SIGN_UP=false and never pass GF_SECURITY_ADMIN_PASSWORD in plaintext.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(docker.Container, (container, args, reportViolation) => {
+        const image = knownString(args.props, "image");
+        const isGrafana = /grafana/i.test(container.name ?? "") || (image !== undefined && isGrafanaImage(image));
+        if (!isGrafana) return;
+        const envs = parseEnvs(container.envs);
+        const required: readonly [string, string][] = [
+            ["GF_AUTH_ANONYMOUS_ENABLED", "anonymous access"],
+            ["GF_USERS_ALLOW_SIGN_UP", "sign-up"],
+        ];
+        for (const [key, what] of required) {
+            const value = envs.get(key);
+            if (value?.toLowerCase() !== "false") {
+                reportViolation(`Grafana container "${args.name}" does not turn ${what} off (${key}=${value ?? "unset"}): ` +
+                    `set ${key}=false in its envs (components/render/grafana.ts grafanaEnvironment).`);
+            }
+        }
+        if (envs.has("GF_SECURITY_ADMIN_PASSWORD")) {
+            reportViolation(`Grafana container "${args.name}" passes GF_SECURITY_ADMIN_PASSWORD in its environment: ` +
+                `write the password to a secret file and set GF_SECURITY_ADMIN_PASSWORD__FILE instead.`);
+        }
+    }),
+};
+
+function requireProtect(kind: string, what: string, args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+    const stack = stackOfUrn(args.urn);
+    if (stack !== protectedStack) {
+        args.notApplicable(`Only the ${protectedStack} stack must protect its ${what} (this is ${stack ?? "an unknown stack"})`);
+    }
+    // The engine passes resource options to policies (PolicyResourceOptions.protect).
+    if (!args.opts.protect) {
+        reportViolation(`${kind} "${args.name}" is not protected in stack ${protectedStack}: ` +
+            `register it with { protect: true } (config protect: true), so no update can delete its data.`);
+    }
+}
+
+/** 6. In prod, Pulumi refuses to delete the server or a data volume. */
+export const prodDataProtected: ResourceValidationPolicy = {
+    name: "prod-data-protected",
+    description: "In the prod stack, docker Volumes and hcloud Servers are registered with protect: true.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (args.isType(docker.Volume)) return requireProtect("Volume", "data volumes", args, reportViolation);
+        const server = args.asType(hcloud.Server);
+        if (server) {
+            requireProtect("Server", "server", args, reportViolation);
+            // Adopted servers leave deleteProtection unset (ignored); an explicit false undoes Hetzner's own guard.
+            if (server.deleteProtection === false) {
+                reportViolation(`Server "${args.name}" turns Hetzner delete protection off in stack ${protectedStack}: ` +
+                    `set deleteProtection (and rebuildProtection) to true.`);
+            }
+            return;
+        }
+        args.notApplicable("Policy only applies to docker Volume and hcloud Server resources");
+    },
+};
+
+export const policies: ResourceValidationPolicy[] = [
+    containersPublishOnLoopbackOnly,
+    firewallInboundSshAndIcmpOnly,
+    imagesPinned,
+    containersLimitMemoryAndRotateLogs,
+    grafanaNoAnonymousOrSignUp,
+    prodDataProtected,
+];
