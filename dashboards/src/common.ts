@@ -1,0 +1,177 @@
+// Shared building blocks for the dashboards: the pinned Prometheus datasource, queries and the
+// three panel kinds (time series, stat, table) with units and thresholds.
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
+import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
+import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
+import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
+
+/** The datasource every panel and query uses (uid pinned in components/render/grafana.ts). */
+export const prometheusDatasource: common.DataSourceRef = { type: "prometheus", uid: "prometheus" };
+
+/** Schema version written into every dashboard (Grafana 12.1). */
+export const schemaVersion = 41;
+
+/** Filesystems that are not real disks (same exclusion as the host alerts). */
+export const realFilesystems = `fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.*"`;
+
+export interface Query {
+    readonly expr: string;
+    readonly legend?: string;
+}
+
+export type Step = readonly [value: number | null, color: string];
+
+export interface PanelOptions {
+    readonly unit?: string;
+    readonly min?: number;
+    readonly max?: number;
+    /** Threshold steps, the first with value null (base colour). */
+    readonly thresholds?: readonly Step[];
+    readonly width?: number;
+    readonly height?: number;
+    readonly description?: string;
+    readonly stacked?: boolean;
+    readonly mappings?: dashboard.ValueMapping[];
+}
+
+export type DashboardPanel = StatPanelBuilder | TablePanelBuilder | TimeseriesPanelBuilder;
+
+function queries(qs: readonly Query[], instant: boolean, table: boolean): DataqueryBuilder[] {
+    return qs.map((q, i) => {
+        const b = new DataqueryBuilder().datasource(prometheusDatasource).refId(String.fromCharCode(65 + i)).expr(q.expr);
+        if (q.legend !== undefined) b.legendFormat(q.legend);
+        if (instant) b.instant();
+        else b.range();
+        if (table) b.format(PromQueryFormat.Table);
+        return b;
+    });
+}
+
+function thresholds(steps: readonly Step[]): dashboard.ThresholdsConfigBuilder {
+    return new dashboard.ThresholdsConfigBuilder()
+        .mode(dashboard.ThresholdsMode.Absolute)
+        .steps(steps.map(([value, color]) => ({ value, color })));
+}
+
+/** Value 1/0 shown as up/down. */
+export const upDownMappings: dashboard.ValueMapping[] = [{
+    type: dashboard.MappingType.ValueToText,
+    options: { "0": { text: "down", color: "red", index: 0 }, "1": { text: "up", color: "green", index: 1 } },
+}];
+
+/** Value 1/0 shown as ok/failed. */
+export const okFailedMappings: dashboard.ValueMapping[] = [{
+    type: dashboard.MappingType.ValueToText,
+    options: { "0": { text: "failed", color: "red", index: 0 }, "1": { text: "ok", color: "green", index: 1 } },
+}];
+
+export function timeseries(title: string, qs: readonly Query[], o: PanelOptions = {}): TimeseriesPanelBuilder {
+    const p = new TimeseriesPanelBuilder()
+        .title(title)
+        .datasource(prometheusDatasource)
+        .span(o.width ?? 12)
+        .height(o.height ?? 8)
+        .targets(queries(qs, false, false))
+        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs([]))
+        .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+        .fillOpacity(10)
+        .lineWidth(1);
+    if (o.unit !== undefined) p.unit(o.unit);
+    if (o.min !== undefined) p.min(o.min);
+    if (o.max !== undefined) p.max(o.max);
+    if (o.description !== undefined) p.description(o.description);
+    if (o.thresholds !== undefined) {
+        p.thresholds(thresholds(o.thresholds))
+            .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+    }
+    if (o.stacked) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+    if (o.mappings !== undefined) p.mappings(o.mappings);
+    return p;
+}
+
+export function stat(title: string, qs: readonly Query[], o: PanelOptions = {}): StatPanelBuilder {
+    const p = new StatPanelBuilder()
+        .title(title)
+        .datasource(prometheusDatasource)
+        .span(o.width ?? 6)
+        .height(o.height ?? 4)
+        .targets(queries(qs, true, false))
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+        .graphMode(common.BigValueGraphMode.None)
+        .colorMode(common.BigValueColorMode.Value)
+        .thresholds(thresholds(o.thresholds ?? [[null, "green"]]));
+    if (o.unit !== undefined) p.unit(o.unit);
+    if (o.min !== undefined) p.min(o.min);
+    if (o.max !== undefined) p.max(o.max);
+    if (o.description !== undefined) p.description(o.description);
+    if (o.mappings !== undefined) p.mappings(o.mappings);
+    return p;
+}
+
+/** An instant table: one row per series, labels as columns. */
+export function table(title: string, qs: readonly Query[], o: PanelOptions = {}): TablePanelBuilder {
+    const p = new TablePanelBuilder()
+        .title(title)
+        .datasource(prometheusDatasource)
+        .span(o.width ?? 12)
+        .height(o.height ?? 8)
+        .targets(queries(qs, true, true))
+        .withTransformation({ id: "organize", options: { excludeByName: { Time: true } } });
+    if (o.unit !== undefined) p.unit(o.unit);
+    if (o.description !== undefined) p.description(o.description);
+    if (o.thresholds !== undefined) p.thresholds(thresholds(o.thresholds));
+    if (o.mappings !== undefined) p.mappings(o.mappings);
+    return p;
+}
+
+/** A single-value query variable fed by label_values(). */
+export function labelVariable(name: string, label: string, query: string, includeAll = true): dashboard.QueryVariableBuilder {
+    const v = new dashboard.QueryVariableBuilder(name)
+        .label(label)
+        .datasource(prometheusDatasource)
+        .query({ query, refId: "PrometheusVariableQueryEditor-VariableQuery", qryType: 1 })
+        .definition(query)
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .sort(dashboard.VariableSort.AlphabeticalAsc)
+        .multi(includeAll)
+        .includeAll(includeAll);
+    if (includeAll) v.allValue(".+");
+    return v;
+}
+
+export interface DashboardSpec {
+    /** Grafana folder (the sub-directory of dashboards/). */
+    readonly folder: string;
+    /** File name without .json. */
+    readonly name: string;
+    readonly uid: string;
+    readonly title: string;
+    readonly tags: readonly string[];
+    readonly description: string;
+    readonly variables?: readonly dashboard.QueryVariableBuilder[];
+    readonly panels: readonly DashboardPanel[];
+}
+
+export interface BuiltDashboard {
+    readonly folder: string;
+    readonly name: string;
+    readonly dashboard: dashboard.Dashboard;
+}
+
+export function buildDashboard(spec: DashboardSpec): BuiltDashboard {
+    const b = new dashboard.DashboardBuilder(spec.title)
+        .uid(spec.uid)
+        .description(spec.description)
+        .tags([...spec.tags])
+        .readonly()
+        .timezone("browser")
+        .time({ from: "now-6h", to: "now" })
+        .refresh("30s")
+        .tooltip(dashboard.DashboardCursorSync.Crosshair);
+    for (const v of spec.variables ?? []) b.withVariable(v);
+    spec.panels.forEach((p, i) => b.withPanel(p.id(i + 1)));
+    const built = b.build();
+    return { folder: spec.folder, name: spec.name, dashboard: { ...built, schemaVersion, version: 1 } };
+}
