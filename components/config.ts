@@ -2,7 +2,7 @@
 // Input is a flat map of key → value (strings from `pulumi config`, or typed values read from
 // Pulumi.yaml defaults and Pulumi.<stack>.yaml). Every problem is collected and reported together,
 // each naming the key and the fix.
-import { AlertThresholds, parseAlertThresholds } from "./alerts";
+import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
 import { hetznerLocations, hetznerServerTypes, hostReservedMemoryMb } from "./catalog";
 
 export type Severity = "critical" | "warning" | "info";
@@ -34,12 +34,27 @@ export interface HostConfig {
     readonly protect: boolean;
 }
 
+/** How an app names its HTTP metrics, for the error-rate and latency rules. */
+export interface AppMetrics {
+    /** Counter of requests. */
+    readonly requests: string;
+    /** Separate counter of failed requests; when unset, `requests` filtered by `statusLabel`. */
+    readonly errors?: string;
+    readonly statusLabel: string;
+    /** Regex of the status values that count as errors. */
+    readonly errorStatus: string;
+    /** Histogram base name of request durations. */
+    readonly duration: string;
+    readonly durationUnit: "seconds" | "milliseconds";
+}
+
 export interface AppTarget {
     readonly job: string;
     readonly targets: readonly string[];
     readonly metricsPath: string;
     readonly scheme: "http" | "https";
     readonly labels: Readonly<Record<string, string>>;
+    readonly metrics: AppMetrics;
 }
 
 export interface RedisTarget {
@@ -290,7 +305,7 @@ function parseApps(r: Reader): AppTarget[] {
         const path = `apps[${i}]`;
         if (!isRecord(item)) {
             r.check(false, `${path}: expected an object with job and targets`);
-            return { job: "", targets: [], metricsPath: "/metrics", scheme: "http", labels: {} };
+            return { job: "", targets: [], metricsPath: "/metrics", scheme: "http", labels: {}, metrics: parseAppMetrics(new Reader({}), path) };
         }
         const ir = itemReader(item, path, r.problems);
         const job = ir.string(`${path}.job`);
@@ -314,8 +329,36 @@ function parseApps(r: Reader): AppTarget[] {
                 labels[name] = String(value);
             }
         } else r.check(false, `${path}.labels: expected a map of label name to value`);
-        return { job, targets, metricsPath, scheme: scheme === "https" ? "https" : "http", labels };
+        return { job, targets, metricsPath, scheme: scheme === "https" ? "https" : "http", labels, metrics: parseAppMetrics(ir, path) };
     });
+}
+
+const metricNamePattern = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function parseAppMetrics(ir: Reader, path: string): AppMetrics {
+    const name = (field: string, fallback: string) => {
+        const value = ir.string(`${path}.${field}`, fallback);
+        ir.check(metricNamePattern.test(value), `${path}.${field}: "${value}" is not a Prometheus metric name`);
+        return value;
+    };
+    const errors = ir.optionalString(`${path}.errorsMetric`);
+    ir.check(!errors || metricNamePattern.test(errors), `${path}.errorsMetric: "${errors}" is not a Prometheus metric name`);
+    const unit = ir.string(`${path}.durationUnit`, "seconds");
+    ir.check(unit === "seconds" || unit === "milliseconds", `${path}.durationUnit: "${unit}" must be seconds or milliseconds`);
+    const errorStatus = ir.string(`${path}.errorStatus`, appMetricDefaults.errorStatusRegex);
+    try {
+        new RegExp(errorStatus);
+    } catch {
+        ir.check(false, `${path}.errorStatus: "${errorStatus}" is not a regular expression; write it like 5.. or 5..|429`);
+    }
+    return {
+        requests: name("requestsMetric", appMetricDefaults.requests),
+        errors,
+        statusLabel: name("statusLabel", appMetricDefaults.statusLabel),
+        errorStatus,
+        duration: name("durationMetric", appMetricDefaults.duration),
+        durationUnit: unit === "milliseconds" ? "milliseconds" : "seconds",
+    };
 }
 
 function parseRedis(r: Reader): RedisTarget[] {

@@ -130,3 +130,16 @@ test("the local stack needs no Hetzner settings and no SSH key", () => {
     assert.equal(local.host.mode, "local");
     assert.equal(local.monitoring.hostLabel, "localhost");
 });
+
+test("an app's own metric names and units feed the same recorded series (seed 001's Rust API)", async () => {
+    const { renderRules } = await import("../components/render/rules");
+    const app = { job: "investiq-api", targets: ["api-server:3000"], requestsMetric: "investiq_requests_total", errorsMetric: "investiq_errors_total",
+        durationMetric: "investiq_request_duration_milliseconds", durationUnit: "milliseconds" };
+    const config = parseStackConfig("test", { ...valid, apps: [app] });
+    const apps = renderRules(config.monitoring).find((f) => f.path.endsWith("/apps.yml"))?.content ?? "";
+    assert.match(apps, /rate\(investiq_errors_total\{job="investiq-api"\}\[5m\]\)/);
+    assert.match(apps, /histogram_quantile\(0\.95, sum by \(job, le\) \(rate\(investiq_request_duration_milliseconds_bucket\{job="investiq-api"\}\[5m\]\)\)\) \/ 1000/);
+    assert.doesNotMatch(apps, /http_requests_total/);
+    assert.match(problems({ apps: [{ ...app, durationUnit: "minutes" }] }), /apps\[0\]\.durationUnit: "minutes" must be seconds or milliseconds/);
+    assert.match(problems({ apps: [{ ...app, requestsMetric: "bad-name" }] }), /apps\[0\]\.requestsMetric: "bad-name" is not a Prometheus metric name/);
+});

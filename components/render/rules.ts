@@ -276,18 +276,23 @@ function redisGroup(t: AlertThresholds): RuleGroup {
 // --- apps: one set per scrape job -------------------------------------------------------------
 
 /** Recording rules shared by the alerts below and by dashboards. */
+/** The app's own metric names go in; the recorded series are the same for every app, in seconds. */
 function appRecordings(app: AppTarget): RecordingRule[] {
     const sel = `job="${app.job}"`;
-    const requests = `sum by (job) (rate(${appMetricDefaults.requests}{${sel}}[5m]))`;
-    const errors = `sum by (job) (rate(${appMetricDefaults.requests}{${sel},${appMetricDefaults.statusLabel}=~"${appMetricDefaults.errorStatusRegex}"}[5m]))`;
-    const buckets = `sum by (job, le) (rate(${appMetricDefaults.duration}_bucket{${sel}}[5m]))`;
+    const m = app.metrics;
+    const requests = `sum by (job) (rate(${m.requests}{${sel}}[5m]))`;
+    const errors = m.errors
+        ? `sum by (job) (rate(${m.errors}{${sel}}[5m]))`
+        : `sum by (job) (rate(${m.requests}{${sel},${m.statusLabel}=~"${m.errorStatus}"}[5m]))`;
+    const buckets = `sum by (job, le) (rate(${m.duration}_bucket{${sel}}[5m]))`;
+    const inSeconds = (expr: string) => (m.durationUnit === "milliseconds" ? `${expr} / 1000` : expr);
     const labels = { job: app.job };
     return [
         { record: "job:http_requests:rate5m", expr: requests, labels },
         // `or … * 0` makes the ratio 0 instead of absent while no request failed.
         { record: "job:http_requests_errors:ratio_rate5m", expr: `(${errors} or ${requests} * 0) / ${requests}`, labels },
-        { record: "job:http_request_duration_seconds:p95_rate5m", expr: `histogram_quantile(0.95, ${buckets})`, labels },
-        { record: "job:http_request_duration_seconds:p99_rate5m", expr: `histogram_quantile(0.99, ${buckets})`, labels },
+        { record: "job:http_request_duration_seconds:p95_rate5m", expr: inSeconds(`histogram_quantile(0.95, ${buckets})`), labels },
+        { record: "job:http_request_duration_seconds:p99_rate5m", expr: inSeconds(`histogram_quantile(0.99, ${buckets})`), labels },
     ];
 }
 
