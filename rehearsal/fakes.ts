@@ -1,0 +1,117 @@
+// Loopback stand-ins for the services Alertmanager notifies (Telegram Bot API, PagerDuty Events v2,
+// Discord/Slack/generic webhooks) and a polling helper. Every request is recorded by path; a switch
+// makes every answer a 500 to inject delivery failures. Listens on 127.0.0.1 only.
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+    readonly method: string;
+    readonly path: string;
+    readonly body: string;
+    /** Parsed JSON body, or undefined when the body is not JSON. */
+    readonly json: unknown;
+    readonly at: number;
+    /** Status the fake answered with. */
+    readonly status: number;
+}
+
+export interface FakeReceivers {
+    /** http://127.0.0.1:<port> */
+    readonly url: string;
+    readonly port: number;
+    readonly requests: readonly RecordedRequest[];
+    /** Requests whose path matches `path` (exact string, or a RegExp). */
+    requestsTo(path: string | RegExp): RecordedRequest[];
+    /** Answer 500 to everything while true (failure injection). */
+    setFailing(failing: boolean): void;
+    clear(): void;
+    close(): Promise<void>;
+}
+
+/** Polls `predicate` until it returns a truthy value or `deadlineMs` passes; never a fixed sleep. */
+export async function waitFor<T>(predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+    deadlineMs: number, what = "condition", intervalMs = 100): Promise<T> {
+    const deadline = Date.now() + deadlineMs;
+    let lastError: unknown;
+    for (;;) {
+        try {
+            const value = await predicate();
+            if (value) return value;
+            lastError = undefined;
+        } catch (e) {
+            lastError = e;
+        }
+        if (Date.now() >= deadline) {
+            const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+            throw new Error(`Timed out after ${deadlineMs} ms waiting for ${what}${cause}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+}
+
+function parseJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return undefined;
+    }
+}
+
+function respond(path: string, json: unknown): { status: number; body?: unknown } {
+    const telegram = /^\/bot[^/]+\/(\w+)$/.exec(path);
+    if (telegram) {
+        const chatId = typeof json === "object" && json !== null && "chat_id" in json ? Number(json.chat_id) : 0;
+        const result = telegram[1] === "getMe"
+            ? { id: 1, is_bot: true, first_name: "rehearsal", username: "rehearsal_bot" }
+            : { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: "group", title: "rehearsal" }, text: "" };
+        return { status: 200, body: { ok: true, result } };
+    }
+    if (path === "/v2/enqueue") return { status: 202, body: { status: "success", message: "Event processed", dedup_key: "rehearsal" } };
+    if (path.startsWith("/discord/")) return { status: 204 };
+    if (path.startsWith("/slack/")) return { status: 200, body: "ok" };
+    return { status: 200, body: { ok: true } };
+}
+
+export async function startFakeReceivers(): Promise<FakeReceivers> {
+    const requests: RecordedRequest[] = [];
+    let failing = false;
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.setEncoding("utf8");
+        req.on("data", (c: string) => { body += c; });
+        req.on("end", () => {
+            const path = (req.url ?? "/").split("?")[0];
+            let json = parseJson(body);
+            if (json === undefined && /^\/bot/.test(path)) {
+                // telebot may post form-encoded values
+                json = Object.fromEntries(new URLSearchParams(body));
+            }
+            const answer = failing ? { status: 500, body: { ok: false, error: "injected failure" } } : respond(path, json);
+            requests.push({ method: req.method ?? "", path, body, json, at: Date.now(), status: answer.status });
+            if (answer.body === undefined) {
+                res.writeHead(answer.status).end();
+            } else if (typeof answer.body === "string") {
+                res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body);
+            } else {
+                res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
+            }
+        });
+    });
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        requests,
+        requestsTo: (p) => requests.filter((r) => (typeof p === "string" ? r.path === p : p.test(r.path))),
+        setFailing: (f) => { failing = f; },
+        clear: () => { requests.length = 0; },
+        close: () => new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+        }),
+    };
+}
