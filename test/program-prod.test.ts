@@ -165,7 +165,7 @@ test("the server survives cloud-init and key edits and is protected in prod", ()
     const server = one("hcloud:index/server:Server");
     for (const field of ["userData", "sshKeys", "image"]) assert.ok(server.ignoreChanges.includes(field), `${field} changes would replace the server`);
     assert.ok(server.protect);
-    assert.equal(server.inputs.serverType, "cx23");
+    assert.equal(server.inputs.serverType, prod.host.serverType);
 });
 
 test("outputs: addresses, ssh and tunnel commands, URLs, Grafana credentials (password secret)", () => {

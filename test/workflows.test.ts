@@ -8,6 +8,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { parseStackConfig } from "../components/config";
 import { projectDir, stackRawConfig } from "../components/stackFiles";
+import { hetznerServerTypes } from "../components/catalog";
 import { byType, runProgram } from "./harness";
 
 const workflowsDir = path.join(projectDir, ".github", "workflows");
@@ -256,6 +257,7 @@ test("Pulumi.staging.yaml is a smaller, unprotected stack that the program's par
     const staging = parseStackConfig("staging", stackRawConfig("staging"), { withoutSecrets: true });
     const prod = parseStackConfig("prod", stackRawConfig("prod"), { withoutSecrets: true });
     assert.equal(staging.host.serverType, "cx23");
+    assert.ok(hetznerServerTypes[staging.host.serverType] < hetznerServerTypes[prod.host.serverType], "staging runs on a smaller server than prod");
     assert.equal(staging.host.protect, false);
     assert.equal(staging.host.hetznerSshKeyName, "deploy");
     assert.equal(staging.monitoring.prometheus.retentionTime, "3d");
