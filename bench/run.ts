@@ -1,0 +1,307 @@
+// Benchmark of the prod stack's alert rehearsal at the REAL prod intervals (timeScale 1): time to
+// notify (RedisDown, TargetDown{job=ai-engine}) against the theoretical floor, the footprint of the
+// started processes, active series and ingestion rate, and rule-reload latency with the scrape gap
+// around it. Only 127.0.0.1 is contacted. Writes bench/results.md. Run with `npm run bench`.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { dump, load } from "js-yaml";
+import { hetznerServerTypes } from "../components/catalog";
+import { durationMs } from "../components/config";
+import type { RecordedRequest } from "../rehearsal/fakes";
+import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
+
+const telegramPath = /^\/bot[^/]+\/sendMessage$/;
+const appJob = "ai-engine";
+const runStarted = Date.now();
+const log = (line: string): void => console.log(`[bench +${((Date.now() - runStarted) / 1000).toFixed(1)}s] ${line}`);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function text(r: RecordedRequest): string {
+    const json = r.json;
+    return isRecord(json) && "text" in json ? String(json.text) : "";
+}
+
+function firingTelegram(r: Rehearsal, alertname: string, extra?: string): RecordedRequest | undefined {
+    return r.fakes.requestsTo(telegramPath).find((m) => m.status === 200 && text(m).includes("Alerts Firing:")
+        && text(m).includes(`alertname = ${alertname}`) && (extra === undefined || text(m).includes(extra)));
+}
+
+async function promQuery(r: Rehearsal, query: string, time?: number): Promise<unknown[]> {
+    const t = time === undefined ? "" : `&time=${time}`;
+    const res = await httpGet(`${r.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}${t}`);
+    const doc: unknown = JSON.parse(res.body);
+    if (!isRecord(doc) || doc.status !== "success" || !isRecord(doc.data) || !Array.isArray(doc.data.result)) {
+        throw new Error(`query ${query}: ${res.status} ${res.body.slice(0, 200)}`);
+    }
+    return doc.data.result;
+}
+
+function labelsOf(v: unknown): Record<string, string> {
+    return isRecord(v) && isRecord(v.metric) ? Object.fromEntries(Object.entries(v.metric).map(([k, x]) => [k, String(x)])) : {};
+}
+
+function scalarOf(v: unknown): number {
+    return isRecord(v) && Array.isArray(v.value) ? Number(v.value[1]) : NaN;
+}
+
+/** Rule `for:` of the first alert named `alertname` whose expr mentions `exprPart`, from the rendered rule files. */
+function ruleFor(r: Rehearsal, alertname: string, exprPart: string): string {
+    const rulesDir = findRulesDir(r.dir);
+    for (const file of fs.readdirSync(rulesDir).filter((f) => f.endsWith(".yml")).sort()) {
+        const doc = load(fs.readFileSync(path.join(rulesDir, file), "utf8"));
+        const groups = isRecord(doc) && Array.isArray(doc.groups) ? doc.groups : [];
+        for (const g of groups) {
+            const rules = isRecord(g) && Array.isArray(g.rules) ? g.rules : [];
+            for (const rule of rules) {
+                if (isRecord(rule) && rule.alert === alertname && String(rule.expr).includes(exprPart)) return String(rule.for ?? "0s");
+            }
+        }
+    }
+    throw new Error(`no rule ${alertname} with expr containing ${exprPart} in ${rulesDir}`);
+}
+
+function findRulesDir(dir: string): string {
+    const config = path.join(dir, "config");
+    for (const sub of fs.readdirSync(config)) {
+        const candidate = path.join(config, sub, "rules");
+        if (fs.existsSync(path.join(config, sub, "prometheus.yml")) && fs.existsSync(candidate)) return candidate;
+    }
+    throw new Error(`no prometheus rules directory under ${config}`);
+}
+
+/** Children of this process, by the basename of argv[0]. */
+function childProcesses(): { pid: number; name: string; rssKiB: number }[] {
+    const out: { pid: number; name: string; rssKiB: number }[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const status = fs.readFileSync(`/proc/${entry}/status`, "utf8");
+            const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+            if (ppid !== process.pid) continue;
+            const argv0 = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[0];
+            const rss = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN);
+            // redis-server rewrites its argv[0] to "redis-server 127.0.0.1:<port>"
+            const name = path.basename(argv0.split(" ")[0]);
+            if (name === "esbuild") continue; // tsx's compiler service, not part of the stack
+            out.push({ pid: Number(entry), name, rssKiB: rss });
+        } catch {
+            // the process went away
+        }
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function firstLine(cmd: string, args: string[]): string {
+    try {
+        const res = execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5000 });
+        return res.split("\n")[0].trim();
+    } catch (e) {
+        const err = e as { stdout?: string; stderr?: string };
+        return `${err.stdout ?? ""}${err.stderr ?? ""}`.split("\n")[0].trim() || "unknown";
+    }
+}
+
+function machine(): Record<string, string> {
+    const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
+    const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? /^Hardware\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown";
+    const tsxVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "node_modules", "tsx", "package.json"), "utf8")) as { version: string }).version;
+    return {
+        "date (UTC)": new Date().toISOString(),
+        "uname -srm": firstLine("uname", ["-srm"]),
+        "CPU": `${model.trim()}, ${os.cpus().length} cores`,
+        "memory": `${Math.round(os.totalmem() / 1048576)} MiB`,
+        "node": process.version,
+        "tsx": tsxVersion,
+        "prometheus": firstLine("prometheus", ["--version"]),
+        "alertmanager": firstLine("prometheus-alertmanager", ["--version"]),
+        "redis-exporter": (() => { const l = firstLine("prometheus-redis-exporter", ["--version"]); return /Redis Metrics Exporter\s+(\S+)/.exec(l)?.[1] ?? l; })(),
+        "redis-server": firstLine("redis-server", ["--version"]),
+    };
+}
+
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+interface Results {
+    notify: { alert: string; trigger: string; measuredMs?: number; floorMs: number; floorParts: string; note?: string }[];
+    memory: { name: string; pid: number; rssKiB: number }[];
+    share?: string;
+    series: { job: string; count: number }[];
+    samplesPerSecond?: number;
+    reload?: { latencyMs: number; maxGapByJob: { job: string; maxGapMs: number; samples: number; missed: number }[]; windowS: number };
+    notMeasured: string[];
+}
+
+function table(rows: string[][]): string {
+    const [head, ...rest] = rows;
+    return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rest.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function markdown(res: Results, m: Record<string, string>, totalMs: number): string {
+    const out: string[] = ["# Rehearsal benchmark (prod stack, real intervals, timeScale 1)", ""];
+    out.push(table([["machine", ""], ...Object.entries(m).map(([k, v]) => [k, v])]), "");
+    out.push("## Time to notify (stop → first Telegram fake request with the alert firing)", "");
+    out.push(table([["alert", "trigger", "measured", "floor (for + scrape + eval + group_wait)", "ratio"],
+        ...res.notify.map((n) => [n.alert, n.trigger, n.measuredMs === undefined ? `not measured (${n.note ?? "timeout"})` : sec(n.measuredMs),
+            `${sec(n.floorMs)} (${n.floorParts})`, n.measuredMs === undefined ? "-" : (n.measuredMs / n.floorMs).toFixed(2)])]), "");
+    out.push("The floor is the sum of the configured delays, i.e. the worst case of scrape and evaluation phase: the failure is seen at the next scrape "
+        + "(0..scrape_interval later) and the next evaluation (0..evaluation_interval later), so a single run lands anywhere between "
+        + "for + group_wait and the floor plus delivery time; a ratio below 1 is expected.", "");
+    out.push("## Footprint", "");
+    const totalKiB = res.memory.reduce((s, p) => s + p.rssKiB, 0);
+    out.push(table([["process", "pid", "VmRSS"], ...res.memory.map((p) => [p.name, String(p.pid), `${(p.rssKiB / 1024).toFixed(1)} MiB`]),
+        ["**total**", "", `**${(totalKiB / 1024).toFixed(1)} MiB**`]]), "");
+    if (res.share) out.push(res.share, "");
+    out.push(table([["job", "active series"], ...res.series.map((s) => [s.job, String(s.count)]),
+        ["**total**", `**${res.series.reduce((s, x) => s + x.count, 0)}**`]]), "");
+    out.push(`Samples ingested: ${res.samplesPerSecond === undefined ? "not measured" : `${res.samplesPerSecond.toFixed(1)} samples/s`} (rate(prometheus_tsdb_head_samples_appended_total[1m])).`, "");
+    out.push("## Rule reload", "");
+    if (res.reload) {
+        out.push(`POST /-/reload → new rule group listed by /api/v1/rules: **${res.reload.latencyMs} ms**.`, "");
+        out.push(`Scrape spacing of \`up\` per job over the ${res.reload.windowS} s window around the reload:`, "");
+        out.push(table([["job", "samples", "max interval", "missed scrapes"],
+            ...res.reload.maxGapByJob.map((g) => [g.job, String(g.samples), sec(g.maxGapMs), String(g.missed)])]), "");
+    } else {
+        out.push("not measured", "");
+    }
+    out.push(`Total run time: ${sec(totalMs)}.`, "");
+    if (res.notMeasured.length > 0) out.push("## Not measured", "", ...res.notMeasured.map((n) => `- ${n}`), "");
+    return out.join("\n");
+}
+
+async function measureNotify(r: Rehearsal, res: Results): Promise<void> {
+    const t = r.timings;
+    const base = `scrape ${sec(t.scrapeMs)} + eval ${sec(t.evaluationMs)} + group_wait ${sec(t.groupWaitMs)}`;
+    const redisFor = ruleFor(r, "RedisDown", "");
+    const targetFor = ruleFor(r, "TargetDown", `job="${appJob}"`);
+    const floor = (f: string) => durationMs(f) + t.scrapeMs + t.evaluationMs + t.groupWaitMs;
+    const deadline = (f: string) => durationMs(f) + 3 * (t.scrapeMs + t.evaluationMs) + t.groupWaitMs + 20_000;
+    const app = r.apps.get(appJob);
+    if (!app) throw new Error(`no fake app ${appJob}`);
+
+    const redisRow: Results["notify"][number] = { alert: "RedisDown", trigger: "redis-server stopped", floorMs: floor(redisFor), floorParts: `for ${sec(durationMs(redisFor))} + ${base}` };
+    const targetRow: Results["notify"][number] = { alert: `TargetDown{job=${appJob}}`, trigger: "fake app stopped", floorMs: floor(targetFor), floorParts: `for ${sec(durationMs(targetFor))} + ${base}` };
+    res.notify.push(redisRow, targetRow);
+
+    // Both at once: different alertnames → different Alertmanager groups (group_by alertname, job, instance).
+    log(`stopping redis and the ${appJob} fake app (floors ${sec(redisRow.floorMs)} / ${sec(targetRow.floorMs)})`);
+    const redisStopped = Date.now();
+    const redisWait = r.stopRedis("main").then(() => waitFor(() => firingTelegram(r, "RedisDown"), deadline(redisFor), "RedisDown on telegram", 50))
+        .then((m) => { redisRow.measuredMs = m.at - redisStopped; log(`RedisDown notified after ${sec(redisRow.measuredMs)}`); })
+        .catch((e: unknown) => { redisRow.note = e instanceof Error ? e.message : String(e); });
+    const appStopped = Date.now();
+    const appWait = app.stop().then(() => waitFor(() => firingTelegram(r, "TargetDown", `job = ${appJob}`), deadline(targetFor), "TargetDown on telegram", 50))
+        .then((m) => { targetRow.measuredMs = m.at - appStopped; log(`TargetDown notified after ${sec(targetRow.measuredMs)}`); })
+        .catch((e: unknown) => { targetRow.note = e instanceof Error ? e.message : String(e); });
+    try {
+        await Promise.all([redisWait, appWait]);
+    } finally {
+        await r.startRedis("main");
+        await app.start();
+    }
+}
+
+async function measureFootprint(r: Rehearsal, res: Results): Promise<void> {
+    // rate(...[1m]) and series counts need a few scrapes of normal operation first.
+    await waitFor(async () => {
+        const v = await promQuery(r, "count_over_time(prometheus_tsdb_head_samples_appended_total[1m])");
+        return v.length > 0 && scalarOf(v[0]) >= 4;
+    }, 5 * r.timings.scrapeMs + 20_000, "four scrapes of Prometheus itself within 1m", 500);
+    res.memory = childProcesses().map(({ name, pid, rssKiB }) => ({ name, pid, rssKiB }));
+    const expected = ["prometheus", "prometheus-alertmanager", "prometheus-redis-exporter", "redis-server"];
+    for (const e of expected) if (!res.memory.some((p) => p.name === e)) res.notMeasured.push(`VmRSS of ${e}: process not found among this process' children`);
+    const totalMiB = res.memory.reduce((s, p) => s + p.rssKiB, 0) / 1024;
+    const [smallest, smallestMiB] = Object.entries(hetznerServerTypes).sort((a, b) => a[1] - b[1])[0];
+    const prodType = "cx33";
+    const prodMiB = hetznerServerTypes[prodType];
+    res.share = `Share of server memory: **${(100 * totalMiB / smallestMiB).toFixed(1)} %** of the smallest current Hetzner type ${smallest} (${smallestMiB} MiB); `
+        + `${(100 * totalMiB / prodMiB).toFixed(1)} % of prod's ${prodType} (${prodMiB} MiB). Grafana and node-exporter are not started by the rehearsal (stubbed), so they are not included.`;
+    const series = await promQuery(r, 'count by (job) ({__name__=~".+"})');
+    res.series = series.map((v) => ({ job: labelsOf(v).job ?? "(no job label: rule outputs)", count: scalarOf(v) })).sort((a, b) => a.job.localeCompare(b.job));
+    const rate = await promQuery(r, "rate(prometheus_tsdb_head_samples_appended_total[1m])");
+    res.samplesPerSecond = rate.length > 0 ? rate.reduce((s: number, v) => s + scalarOf(v), 0) : undefined;
+    log(`footprint: ${totalMiB.toFixed(1)} MiB total, ${res.series.reduce((s, x) => s + x.count, 0)} series, ${res.samplesPerSecond?.toFixed(1)} samples/s`);
+}
+
+async function measureReload(r: Rehearsal, res: Results): Promise<void> {
+    const rulesDir = findRulesDir(r.dir);
+    const group = `bench-reload-${Date.now()}`;
+    fs.writeFileSync(path.join(rulesDir, "bench-reload.yml"),
+        dump({ groups: [{ name: group, rules: [{ record: "bench:reload_marker", expr: "vector(1)" }] }] }), { mode: 0o600 });
+    const windowStart = Date.now() / 1000;
+    const listed = async (): Promise<boolean> => (await httpGet(`${r.urls.prometheus}/api/v1/rules`)).body.includes(`"${group}"`);
+    if (await listed()) throw new Error("the new rule group is listed before the reload");
+    const posted = Date.now();
+    await r.reloadPrometheus();
+    await waitFor(listed, 10_000, `rule group ${group} in /api/v1/rules`, 5);
+    const latencyMs = Date.now() - posted;
+    log(`reload: rule listed ${latencyMs} ms after POST /-/reload`);
+    // Scrape spacing: two scrape intervals of margin on each side of the reload.
+    const marginMs = 2 * r.timings.scrapeMs;
+    await new Promise((resolve) => setTimeout(resolve, marginMs + 1000));
+    const windowS = Math.ceil(Date.now() / 1000 - windowStart + marginMs / 1000);
+    const raw = await httpGet(`${r.urls.prometheus}/api/v1/query?query=${encodeURIComponent(`up[${windowS}s]`)}`);
+    const doc: unknown = JSON.parse(raw.body);
+    const result = isRecord(doc) && isRecord(doc.data) && Array.isArray(doc.data.result) ? doc.data.result : [];
+    const byJob = result.map((s: unknown) => {
+        const job = isRecord(s) && isRecord(s.metric) ? String(s.metric.job) : "?";
+        const values = isRecord(s) && Array.isArray(s.values) ? (s.values as [number, string][]).map((v) => Number(v[0]) * 1000) : [];
+        let maxGapMs = 0;
+        for (let i = 1; i < values.length; i++) maxGapMs = Math.max(maxGapMs, values[i] - values[i - 1]);
+        // A gap of at least 1.5 scrape intervals means a scrape is missing.
+        const missed = Math.max(0, Math.round(maxGapMs / r.timings.scrapeMs) - 1);
+        return { job, maxGapMs, samples: values.length, missed };
+    }).sort((a, b) => a.job.localeCompare(b.job));
+    res.reload = { latencyMs, maxGapByJob: byJob, windowS };
+}
+
+async function main(): Promise<void> {
+    const m = machine();
+    const res: Results = { notify: [], memory: [], series: [], notMeasured: [] };
+    let r: Rehearsal | undefined;
+    let failure: unknown;
+    const hardStop = setTimeout(() => { console.error("bench: 6 minute budget exceeded"); process.exit(2); }, 6 * 60_000 + 30_000);
+    hardStop.unref();
+    try {
+        log("starting the prod rehearsal at timeScale 1");
+        r = await startRehearsal({
+            stack: "prod",
+            timeScale: 1,
+            log,
+            overrides: {
+                // Fake secrets, as in test/rehearsal.test.ts; the harness points the endpoints at the fake receivers.
+                receivers: [
+                    { name: "telegram", type: "telegram", chatId: -1001234567890, botToken: "123456:rehearsal", apiUrl: "http://127.0.0.1:1", severities: ["critical", "warning"] },
+                    { name: "oncall", type: "pagerduty", routingKey: "rehearsal-routing-key", severities: ["critical"] },
+                ],
+                deadMansSwitchUrl: "http://127.0.0.1:1/ping",
+            },
+        });
+        for (const url of Object.values(r.urls)) if (!/^(https?|redis):\/\/127\.0\.0\.1:/.test(url)) throw new Error(`non-loopback target ${url}`);
+        await measureFootprint(r, res);
+        await measureNotify(r, res);
+        await measureReload(r, res);
+    } catch (e) {
+        failure = e;
+        console.error(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    } finally {
+        await r?.stop();
+    }
+    if (res.notify.length === 0) res.notMeasured.push("time to notify (the run stopped before it)");
+    for (const n of res.notify) if (n.measuredMs === undefined) res.notMeasured.push(`time to notify ${n.alert}: ${n.note ?? "not reached"}`);
+    if (!res.reload) res.notMeasured.push("reload latency and scrape gap (the run stopped before it)");
+    res.notMeasured.push("Grafana and node-exporter footprint: the rehearsal stubs them (no Grafana binary); Docker overhead of the real deployment is not included.");
+    if (failure) res.notMeasured.push(`run failed: ${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)}`);
+    const totalMs = Date.now() - runStarted;
+    const md = markdown(res, m, totalMs);
+    fs.writeFileSync(path.join(__dirname, "results.md"), md);
+    console.log(`\n${md}`);
+    log(`wrote ${path.join(__dirname, "results.md")}`);
+    process.exitCode = failure ? 1 : 0;
+}
+
+void main();
