@@ -14,13 +14,17 @@ const debianPackage: Readonly<Record<string, string>> = {
     amtool: "prometheus-alertmanager",
 };
 
+/** A missing prerequisite: a failure in CI (which installs everything), a skip with `message` elsewhere. */
+export function prerequisiteMissing(t: Skippable, message: string): void {
+    if (process.env.CI === "true") assert.fail(message);
+    t.skip(message);
+}
+
 /** True when `tool` runs; otherwise the test fails in CI and is skipped, with the install command, elsewhere. */
 export function toolAvailable(t: Skippable, tool: string): boolean {
     const probe = spawnSync(tool, ["--version"], { encoding: "utf8" });
     if (!probe.error) return true;
-    const message = `${tool} not found (${probe.error.message}); install it with \`apt-get install ${debianPackage[tool] ?? tool}\``;
-    if (process.env.CI === "true") assert.fail(message);
-    t.skip(message);
+    prerequisiteMissing(t, `${tool} not found (${probe.error.message}); install it with \`apt-get install ${debianPackage[tool] ?? tool}\``);
     return false;
 }
 
