@@ -67,62 +67,69 @@ export const okFailedMappings: dashboard.ValueMapping[] = [{
     options: { "0": { text: "failed", color: "red", index: 0 }, "1": { text: "ok", color: "green", index: 1 } },
 }];
 
+/** The option setters every panel kind here shares; the builders have no common base type. */
+interface PanelFields<B> {
+    title(title: string): B;
+    datasource(ref: typeof prometheusDatasource): B;
+    span(width: number): B;
+    height(height: number): B;
+    unit(unit: string): B;
+    description(description: string): B;
+    mappings(mappings: dashboard.ValueMapping[]): B;
+}
+
+interface RangedPanelFields<B> extends PanelFields<B> {
+    min(value: number): B;
+    max(value: number): B;
+}
+
+/** Title, datasource, size and the optional unit, description and mappings of any panel. */
+function panel<B extends PanelFields<B>>(p: B, title: string, o: PanelOptions, width: number, height: number): B {
+    p.title(title).datasource(prometheusDatasource).span(o.width ?? width).height(o.height ?? height);
+    if (o.unit !== undefined) p.unit(o.unit);
+    if (o.description !== undefined) p.description(o.description);
+    if (o.mappings !== undefined) p.mappings(o.mappings);
+    return p;
+}
+
+/** As `panel`, plus the optional axis range of panels that have one. */
+function rangedPanel<B extends RangedPanelFields<B>>(p: B, title: string, o: PanelOptions, width: number, height: number): B {
+    panel(p, title, o, width, height);
+    if (o.min !== undefined) p.min(o.min);
+    if (o.max !== undefined) p.max(o.max);
+    return p;
+}
+
 export function timeseries(title: string, qs: readonly Query[], o: PanelOptions = {}): TimeseriesPanelBuilder {
-    const p = new TimeseriesPanelBuilder()
-        .title(title)
-        .datasource(prometheusDatasource)
-        .span(o.width ?? 12)
-        .height(o.height ?? 8)
+    const p = rangedPanel(new TimeseriesPanelBuilder(), title, o, 12, 8)
         .targets(queries(qs, false, false))
         .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs([]))
         .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
         .fillOpacity(10)
         .lineWidth(1);
-    if (o.unit !== undefined) p.unit(o.unit);
-    if (o.min !== undefined) p.min(o.min);
-    if (o.max !== undefined) p.max(o.max);
-    if (o.description !== undefined) p.description(o.description);
     if (o.thresholds !== undefined) {
         p.thresholds(thresholds(o.thresholds))
             .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
     }
     if (o.stacked) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
-    if (o.mappings !== undefined) p.mappings(o.mappings);
     return p;
 }
 
 export function stat(title: string, qs: readonly Query[], o: PanelOptions = {}): StatPanelBuilder {
-    const p = new StatPanelBuilder()
-        .title(title)
-        .datasource(prometheusDatasource)
-        .span(o.width ?? 6)
-        .height(o.height ?? 4)
+    return rangedPanel(new StatPanelBuilder(), title, o, 6, 4)
         .targets(queries(qs, true, false))
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
         .graphMode(common.BigValueGraphMode.None)
         .colorMode(common.BigValueColorMode.Value)
         .thresholds(thresholds(o.thresholds ?? [[null, "green"]]));
-    if (o.unit !== undefined) p.unit(o.unit);
-    if (o.min !== undefined) p.min(o.min);
-    if (o.max !== undefined) p.max(o.max);
-    if (o.description !== undefined) p.description(o.description);
-    if (o.mappings !== undefined) p.mappings(o.mappings);
-    return p;
 }
 
 /** An instant table: one row per series, labels as columns. */
 export function table(title: string, qs: readonly Query[], o: PanelOptions = {}): TablePanelBuilder {
-    const p = new TablePanelBuilder()
-        .title(title)
-        .datasource(prometheusDatasource)
-        .span(o.width ?? 12)
-        .height(o.height ?? 8)
+    const p = panel(new TablePanelBuilder(), title, o, 12, 8)
         .targets(queries(qs, true, true))
         .withTransformation({ id: "organize", options: { excludeByName: { Time: true } } });
-    if (o.unit !== undefined) p.unit(o.unit);
-    if (o.description !== undefined) p.description(o.description);
     if (o.thresholds !== undefined) p.thresholds(thresholds(o.thresholds));
-    if (o.mappings !== undefined) p.mappings(o.mappings);
     return p;
 }
 
