@@ -5,6 +5,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 
 export const projectDir = path.resolve(__dirname, "..");
+/** The committed dashboards (built by `npm run dashboards`), provisioned into Grafana. */
+export const dashboardsDir = path.join(projectDir, "dashboards");
 
 interface ProjectFile {
     readonly name: string;

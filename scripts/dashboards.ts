@@ -5,13 +5,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { applications } from "../dashboards/src/applications";
 import type { BuiltDashboard } from "../dashboards/src/common";
+import { dashboardsDir } from "../components/stackFiles";
 import { heartbeats } from "../dashboards/src/heartbeats";
 import { host } from "../dashboards/src/host";
 import { monitoring } from "../dashboards/src/monitoring";
 import { overview } from "../dashboards/src/overview";
 import { redis } from "../dashboards/src/redis";
 
-export const dashboardsDir = path.join(__dirname, "..", "dashboards");
 
 export const dashboards: readonly BuiltDashboard[] = [overview, monitoring, host, redis, applications, heartbeats];
 

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { projectDir, stackRawConfig } from "../components/stackFiles";
+import { dashboardsDir, projectDir, stackRawConfig } from "../components/stackFiles";
 import { localUrls, tunnelCommand } from "../components/render/access";
 import { renderCloudInit } from "../components/render/cloudInit";
 import { readDashboards } from "../components/render/grafana";
@@ -12,7 +12,7 @@ import { renderStackFiles } from "../components/render";
 export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
     const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true });
     const m = config.monitoring;
-    const files = renderStackFiles(m, readDashboards(path.join(projectDir, "dashboards")));
+    const files = renderStackFiles(m, readDashboards(dashboardsDir));
     fs.rmSync(outDir, { recursive: true, force: true });
     const written: string[] = [];
     const write = (rel: string, content: string) => {

@@ -7,21 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { parser } from "@prometheus-io/lezer-promql";
-import { dashboardsDir, renderDashboardFiles } from "../scripts/dashboards";
+import { renderDashboardFiles } from "../scripts/dashboards";
+import { dashboardsDir } from "../components/stackFiles";
 import { referenceMonitoring } from "../scripts/rules";
 import { readDashboards, renderDatasources } from "../components/render/grafana";
+import { asArray, dashboardQueries, isObject, panelsOf, type Json } from "../rehearsal/dashboardQueries";
 import { knownMetricNames, metricNamePatterns, recordingRuleMetrics } from "../components/monitoringMetrics";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(v: Json | undefined): v is JsonObject {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function asArray(v: Json | undefined): Json[] {
-    return Array.isArray(v) ? v : [];
-}
 
 interface Expression {
     readonly where: string;
@@ -31,27 +22,8 @@ interface Expression {
 const committed = readDashboards(dashboardsDir);
 const parsed = committed.map((d) => ({ file: d.relativePath, json: JSON.parse(d.content) as Json }));
 
-function panelsOf(d: JsonObject): JsonObject[] {
-    const out: JsonObject[] = [];
-    for (const p of asArray(d.panels)) {
-        if (!isObject(p)) continue;
-        out.push(p);
-        for (const nested of asArray(p.panels)) if (isObject(nested)) out.push(nested);
-    }
-    return out;
-}
-
 function dashboardExpressions(): Expression[] {
-    const out: Expression[] = [];
-    for (const { file, json } of parsed) {
-        if (!isObject(json)) continue;
-        for (const panel of panelsOf(json)) {
-            for (const t of asArray(panel.targets)) {
-                if (isObject(t) && typeof t.expr === "string") out.push({ where: `${file} panel "${String(panel.title)}" ${String(t.refId)}`, expr: t.expr });
-            }
-        }
-    }
-    return out;
+    return dashboardQueries().flatMap((d) => d.queries.map((q) => ({ where: `${d.file} panel "${q.panel}" ${q.refId}`, expr: q.expr })));
 }
 
 const rulesDir = path.join(__dirname, "..", "rules");

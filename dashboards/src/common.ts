@@ -34,6 +34,11 @@ export interface PanelOptions {
     readonly description?: string;
     readonly stacked?: boolean;
     readonly mappings?: dashboard.ValueMapping[];
+    /**
+     * Shown instead of "No data" where the series legitimately does not exist for some selection
+     * (a master has no master link); the rehearsal still requires data for another selection.
+     */
+    readonly noValue?: string;
 }
 
 export type DashboardPanel = StatPanelBuilder | TablePanelBuilder | TimeseriesPanelBuilder;
@@ -76,6 +81,7 @@ interface PanelFields<B> {
     unit(unit: string): B;
     description(description: string): B;
     mappings(mappings: dashboard.ValueMapping[]): B;
+    noValue(text: string): B;
 }
 
 interface RangedPanelFields<B> extends PanelFields<B> {
@@ -89,6 +95,7 @@ function panel<B extends PanelFields<B>>(p: B, title: string, o: PanelOptions, w
     if (o.unit !== undefined) p.unit(o.unit);
     if (o.description !== undefined) p.description(o.description);
     if (o.mappings !== undefined) p.mappings(o.mappings);
+    if (o.noValue !== undefined) p.noValue(o.noValue);
     return p;
 }
 

@@ -24,7 +24,7 @@ export const redis = buildDashboard({
         table("Replication role", [{ expr: `max by (redis, role, redis_version) (redis_instance_info{${sel}})` }], { width: 8 }),
         stat("Connected replicas", [{ expr: `redis_connected_slaves{${sel}}`, legend: "{{redis}}" }], { unit: "short", width: 8 }),
         stat("Master link", [{ expr: `redis_master_link_up{${sel}}`, legend: "{{redis}}" }], {
-            mappings: upDownMappings, thresholds: [[null, "red"], [1, "green"]], width: 8, description: "Only replicas report a master link.",
+            mappings: upDownMappings, thresholds: [[null, "red"], [1, "green"]], width: 8, description: "Only replicas report a master link.", noValue: "not a replica",
         }),
         timeseries("Memory used vs max", [
             { expr: `redis_memory_used_bytes{${sel}}`, legend: "{{redis}} used" },
@@ -32,7 +32,7 @@ export const redis = buildDashboard({
         ], { unit: "bytes", min: 0 }),
         timeseries("Memory used of maxmemory", [
             { expr: `redis_memory_used_bytes{${sel}} / (redis_memory_max_bytes{${sel}} > 0) * 100`, legend: "{{redis}}" },
-        ], { unit: "percent", min: 0, max: 100, thresholds: [[null, "green"], [80, "orange"], [90, "red"]] }),
+        ], { unit: "percent", min: 0, max: 100, thresholds: [[null, "green"], [80, "orange"], [90, "red"]], noValue: "maxmemory not set" }),
         timeseries("Clients", [
             { expr: `redis_connected_clients{${sel}}`, legend: "{{redis}} connected" },
             { expr: `redis_blocked_clients{${sel}}`, legend: "{{redis}} blocked" },
@@ -40,9 +40,10 @@ export const redis = buildDashboard({
         ], { unit: "short", min: 0 }),
         timeseries("Commands per second", [{ expr: rate("redis_commands_processed_total"), legend: "{{redis}}" }], { unit: "ops", min: 0 }),
         timeseries("Keyspace hit rate", [{
-            expr: `${rate("redis_keyspace_hits_total")} / (${rate("redis_keyspace_hits_total")} + ${rate("redis_keyspace_misses_total")}) * 100`,
+            // Without reads the ratio is 0/0: absent (and explained) rather than NaN.
+            expr: `${rate("redis_keyspace_hits_total")} / ((${rate("redis_keyspace_hits_total")} + ${rate("redis_keyspace_misses_total")}) > 0) * 100`,
             legend: "{{redis}}",
-        }], { unit: "percent", min: 0, max: 100, thresholds: [[null, "red"], [50, "orange"], [80, "green"]] }),
+        }], { unit: "percent", min: 0, max: 100, thresholds: [[null, "red"], [50, "orange"], [80, "green"]], noValue: "no reads" }),
         timeseries("Keys", [
             { expr: `sum by (redis) (redis_db_keys{${sel}})`, legend: "{{redis}} keys" },
             { expr: `sum by (redis) (redis_db_keys_expiring{${sel}})`, legend: "{{redis}} with TTL" },
@@ -54,7 +55,7 @@ export const redis = buildDashboard({
         ], { unit: "ops", min: 0 }),
         timeseries("Replication lag", [
             { expr: `redis_connected_slave_lag_seconds{${sel}}`, legend: "{{redis}} → {{slave_ip}}:{{slave_port}}" },
-        ], { unit: "s", min: 0, thresholds: [[null, "green"], [30, "red"]] }),
+        ], { unit: "s", min: 0, thresholds: [[null, "green"], [30, "red"]], noValue: "no replicas" }),
         timeseries("Last RDB save age", [
             { expr: `time() - redis_rdb_last_save_timestamp_seconds{${sel}}`, legend: "{{redis}}" },
         ], { unit: "s", min: 0 }),
