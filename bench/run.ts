@@ -9,8 +9,9 @@ import * as path from "node:path";
 import { dump, load } from "js-yaml";
 import { hetznerServerTypes } from "../components/catalog";
 import { durationMs } from "../components/config";
-import type { RecordedRequest } from "../rehearsal/fakes";
+import { prodReceiverOverrides, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
+import type { Sample } from "../rehearsal/prometheusApi";
 
 const telegramPath = /^\/bot[^/]+\/sendMessage$/;
 const appJob = "ai-engine";
@@ -31,27 +32,11 @@ function firingTelegram(r: Rehearsal, alertname: string, extra?: string): Record
         && text(m).includes(`alertname = ${alertname}`) && (extra === undefined || text(m).includes(extra)));
 }
 
-async function promQuery(r: Rehearsal, query: string, time?: number): Promise<unknown[]> {
-    const t = time === undefined ? "" : `&time=${time}`;
-    const res = await httpGet(`${r.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}${t}`);
-    const doc: unknown = JSON.parse(res.body);
-    if (!isRecord(doc) || doc.status !== "success" || !isRecord(doc.data) || !Array.isArray(doc.data.result)) {
-        throw new Error(`query ${query}: ${res.status} ${res.body.slice(0, 200)}`);
-    }
-    return doc.data.result;
-}
-
-function labelsOf(v: unknown): Record<string, string> {
-    return isRecord(v) && isRecord(v.metric) ? Object.fromEntries(Object.entries(v.metric).map(([k, x]) => [k, String(x)])) : {};
-}
-
-function scalarOf(v: unknown): number {
-    return isRecord(v) && Array.isArray(v.value) ? Number(v.value[1]) : NaN;
-}
+const scalarOf = (s: Sample): number => s.values[0]?.[1] ?? NaN;
 
 /** Rule `for:` of the first alert named `alertname` whose expr mentions `exprPart`, from the rendered rule files. */
 function ruleFor(r: Rehearsal, alertname: string, exprPart: string): string {
-    const rulesDir = findRulesDir(r.dir);
+    const rulesDir = r.rulesDir;
     for (const file of fs.readdirSync(rulesDir).filter((f) => f.endsWith(".yml")).sort()) {
         const doc = load(fs.readFileSync(path.join(rulesDir, file), "utf8"));
         const groups = isRecord(doc) && Array.isArray(doc.groups) ? doc.groups : [];
@@ -63,15 +48,6 @@ function ruleFor(r: Rehearsal, alertname: string, exprPart: string): string {
         }
     }
     throw new Error(`no rule ${alertname} with expr containing ${exprPart} in ${rulesDir}`);
-}
-
-function findRulesDir(dir: string): string {
-    const config = path.join(dir, "config");
-    for (const sub of fs.readdirSync(config)) {
-        const candidate = path.join(config, sub, "rules");
-        if (fs.existsSync(path.join(config, sub, "prometheus.yml")) && fs.existsSync(candidate)) return candidate;
-    }
-    throw new Error(`no prometheus rules directory under ${config}`);
 }
 
 /** Children of this process, by the basename of argv[0]. */
@@ -208,27 +184,27 @@ async function measureNotify(r: Rehearsal, res: Results): Promise<void> {
 async function measureFootprint(r: Rehearsal, res: Results): Promise<void> {
     // rate(...[1m]) and series counts need a few scrapes of normal operation first.
     await waitFor(async () => {
-        const v = await promQuery(r, "count_over_time(prometheus_tsdb_head_samples_appended_total[1m])");
+        const v = await r.prometheus.query("count_over_time(prometheus_tsdb_head_samples_appended_total[1m])");
         return v.length > 0 && scalarOf(v[0]) >= 4;
     }, 5 * r.timings.scrapeMs + 20_000, "four scrapes of Prometheus itself within 1m", 500);
     res.memory = childProcesses().map(({ name, pid, rssKiB }) => ({ name, pid, rssKiB }));
-    const expected = ["prometheus", "prometheus-alertmanager", "prometheus-redis-exporter", "redis-server"];
+    const expected = ["prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "prometheus-redis-exporter", "redis-server"];
     for (const e of expected) if (!res.memory.some((p) => p.name === e)) res.notMeasured.push(`VmRSS of ${e}: process not found among this process' children`);
     const totalMiB = res.memory.reduce((s, p) => s + p.rssKiB, 0) / 1024;
     const [smallest, smallestMiB] = Object.entries(hetznerServerTypes).sort((a, b) => a[1] - b[1])[0];
     const prodType = "cx33";
     const prodMiB = hetznerServerTypes[prodType];
     res.share = `Share of server memory: **${(100 * totalMiB / smallestMiB).toFixed(1)} %** of the smallest current Hetzner type ${smallest} (${smallestMiB} MiB); `
-        + `${(100 * totalMiB / prodMiB).toFixed(1)} % of prod's ${prodType} (${prodMiB} MiB). Grafana and node-exporter are not started by the rehearsal (stubbed), so they are not included.`;
-    const series = await promQuery(r, 'count by (job) ({__name__=~".+"})');
-    res.series = series.map((v) => ({ job: labelsOf(v).job ?? "(no job label: rule outputs)", count: scalarOf(v) })).sort((a, b) => a.job.localeCompare(b.job));
-    const rate = await promQuery(r, "rate(prometheus_tsdb_head_samples_appended_total[1m])");
+        + `${(100 * totalMiB / prodMiB).toFixed(1)} % of prod's ${prodType} (${prodMiB} MiB). Grafana is not started by the rehearsal (no Debian package; stubbed), so it is not included.`;
+    const series = await r.prometheus.query('count by (job) ({__name__=~".+"})');
+    res.series = series.map((v) => ({ job: v.labels.job ?? "(no job label: rule outputs)", count: scalarOf(v) })).sort((a, b) => a.job.localeCompare(b.job));
+    const rate = await r.prometheus.query("rate(prometheus_tsdb_head_samples_appended_total[1m])");
     res.samplesPerSecond = rate.length > 0 ? rate.reduce((s: number, v) => s + scalarOf(v), 0) : undefined;
     log(`footprint: ${totalMiB.toFixed(1)} MiB total, ${res.series.reduce((s, x) => s + x.count, 0)} series, ${res.samplesPerSecond?.toFixed(1)} samples/s`);
 }
 
 async function measureReload(r: Rehearsal, res: Results): Promise<void> {
-    const rulesDir = findRulesDir(r.dir);
+    const rulesDir = r.rulesDir;
     const group = `bench-reload-${Date.now()}`;
     fs.writeFileSync(path.join(rulesDir, "bench-reload.yml"),
         dump({ groups: [{ name: group, rules: [{ record: "bench:reload_marker", expr: "vector(1)" }] }] }), { mode: 0o600 });
@@ -244,18 +220,8 @@ async function measureReload(r: Rehearsal, res: Results): Promise<void> {
     const marginMs = 2 * r.timings.scrapeMs;
     await new Promise((resolve) => setTimeout(resolve, marginMs + 1000));
     const windowS = Math.ceil(Date.now() / 1000 - windowStart + marginMs / 1000);
-    const raw = await httpGet(`${r.urls.prometheus}/api/v1/query?query=${encodeURIComponent(`up[${windowS}s]`)}`);
-    const doc: unknown = JSON.parse(raw.body);
-    const result = isRecord(doc) && isRecord(doc.data) && Array.isArray(doc.data.result) ? doc.data.result : [];
-    const byJob = result.map((s: unknown) => {
-        const job = isRecord(s) && isRecord(s.metric) ? String(s.metric.job) : "?";
-        const values = isRecord(s) && Array.isArray(s.values) ? (s.values as [number, string][]).map((v) => Number(v[0]) * 1000) : [];
-        let maxGapMs = 0;
-        for (let i = 1; i < values.length; i++) maxGapMs = Math.max(maxGapMs, values[i] - values[i - 1]);
-        // A gap of at least 1.5 scrape intervals means a scrape is missing.
-        const missed = Math.max(0, Math.round(maxGapMs / r.timings.scrapeMs) - 1);
-        return { job, maxGapMs, samples: values.length, missed };
-    }).sort((a, b) => a.job.localeCompare(b.job));
+    const byJob = (await r.prometheus.scrapeSpacing(windowS, r.timings.scrapeMs))
+        .map((g) => ({ job: g.labels.job ?? "?", maxGapMs: g.maxGapMs, samples: g.samples, missed: g.missed }));
     res.reload = { latencyMs, maxGapByJob: byJob, windowS };
 }
 
@@ -271,15 +237,9 @@ async function main(): Promise<void> {
         r = await startRehearsal({
             stack: "prod",
             timeScale: 1,
+            hostMetrics: "node-exporter",
             log,
-            overrides: {
-                // Fake secrets, as in test/rehearsal.test.ts; the harness points the endpoints at the fake receivers.
-                receivers: [
-                    { name: "telegram", type: "telegram", chatId: -1001234567890, botToken: "123456:rehearsal", apiUrl: "http://127.0.0.1:1", severities: ["critical", "warning"] },
-                    { name: "oncall", type: "pagerduty", routingKey: "rehearsal-routing-key", severities: ["critical"] },
-                ],
-                deadMansSwitchUrl: "http://127.0.0.1:1/ping",
-            },
+            overrides: prodReceiverOverrides,
         });
         for (const url of Object.values(r.urls)) if (!/^(https?|redis):\/\/127\.0\.0\.1:/.test(url)) throw new Error(`non-loopback target ${url}`);
         await measureFootprint(r, res);
@@ -294,7 +254,7 @@ async function main(): Promise<void> {
     if (res.notify.length === 0) res.notMeasured.push("time to notify (the run stopped before it)");
     for (const n of res.notify) if (n.measuredMs === undefined) res.notMeasured.push(`time to notify ${n.alert}: ${n.note ?? "not reached"}`);
     if (!res.reload) res.notMeasured.push("reload latency and scrape gap (the run stopped before it)");
-    res.notMeasured.push("Grafana and node-exporter footprint: the rehearsal stubs them (no Grafana binary); Docker overhead of the real deployment is not included.");
+    res.notMeasured.push("Grafana's footprint: the rehearsal stubs it (no Grafana binary); Docker overhead of the real deployment is not included.");
     if (failure) res.notMeasured.push(`run failed: ${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)}`);
     const totalMs = Date.now() - runStarted;
     const md = markdown(res, m, totalMs);

@@ -4,6 +4,22 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
+/**
+ * Raw config values standing in for the secrets a stack takes from `pulumi config set --secret`
+ * (the harness points every endpoint at the fake receivers anyway).
+ */
+export const fakeSecrets = {
+    telegram: { name: "telegram", type: "telegram", chatId: -1001234567890, botToken: "123456:rehearsal", apiUrl: "http://127.0.0.1:1" },
+    pagerduty: { name: "oncall", type: "pagerduty", routingKey: "rehearsal-routing-key" },
+    deadMansSwitchUrl: "http://127.0.0.1:1/ping",
+} as const;
+
+/** The prod stack's receivers (Telegram for critical and warning, PagerDuty for critical) with fake secrets. */
+export const prodReceiverOverrides = {
+    receivers: [{ ...fakeSecrets.telegram, severities: ["critical", "warning"] }, { ...fakeSecrets.pagerduty, severities: ["critical"] }],
+    deadMansSwitchUrl: fakeSecrets.deadMansSwitchUrl,
+};
+
 export interface RecordedRequest {
     readonly method: string;
     readonly path: string;

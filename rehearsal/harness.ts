@@ -1,39 +1,49 @@
 // Alert rehearsal: runs the project's own rendered configuration for a stack with Debian's
-// binaries (prometheus 2.42, prometheus-alertmanager 0.25, prometheus-redis-exporter, redis-server)
-// on loopback, with fakes standing in for the apps and the notification services.
-//
-// What is rewritten, and nothing else: addresses (service names → 127.0.0.1:<free port>),
-// intervals (scrape/evaluation, rule `for:`, group_wait/group_interval/repeat_interval, divided by
-// timeScale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
-// forDebianAlertmanager) and receiver endpoints (→ the fake receivers). Only 127.0.0.1 is contacted.
-import { spawn, type ChildProcess } from "node:child_process";
+// binaries (prometheus 2.42, prometheus-alertmanager 0.25, prometheus-redis-exporter,
+// redis-server, and optionally prometheus-node-exporter) on loopback, with fakes standing in for
+// the apps and the notification services. What is rewritten is listed in rewrite.ts; nothing but
+// 127.0.0.1 is contacted.
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dump, load } from "js-yaml";
-import { containerPaths } from "../components/catalog";
-import { durationMs, parseStackConfig, undecryptedSecret, type MonitoringConfig, type Receiver } from "../components/config";
+import { parseStackConfig, undecryptedSecret, type MonitoringConfig, type Receiver } from "../components/config";
 import { renderStackFiles } from "../components/render";
 import { alertmanagerConfigFile } from "../components/render/alertmanager";
-import { redisExporterCommand } from "../components/render/exporters";
+import { nodeExporterCommand, redisExporterCommand } from "../components/render/exporters";
 import type { RenderedFile } from "../components/render/files";
 import { prometheusConfigFile } from "../components/render/prometheus";
-import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
 import { stackRawConfig } from "../components/stackFiles";
 import { startFakeApp, type FakeApp } from "./app";
 import { startFakeReceivers, waitFor, type FakeReceivers } from "./fakes";
+import { cleanUpOnExit, freePort, httpGet, httpOk, launch, ready, removeDir, tcpOpen, terminate, type Managed } from "./processes";
+import { PrometheusApi } from "./prometheusApi";
+import { startRedisWorkload, type RedisWorkload } from "./redis";
+import { rewriteAlertmanager, rewriteNodeExporterArgs, rewritePrometheus, rewriteRedisExporterArgs, rewriteRules, scaleDurationMs, type Addresses } from "./rewrite";
+import { startFakeSmtp, type FakeSmtp } from "./smtp";
 
 export { waitFor } from "./fakes";
+export { freePort, httpGet } from "./processes";
+export { scaleDurationMs } from "./rewrite";
 
 /** Debian binaries the rehearsal runs, and the packages that provide them. */
 export const rehearsalBinaries: Readonly<Record<string, string>> = {
     "prometheus": "prometheus",
     "prometheus-alertmanager": "prometheus-alertmanager",
     "prometheus-redis-exporter": "prometheus-redis-exporter",
+    "prometheus-node-exporter": "prometheus-node-exporter",
     "redis-server": "redis-server",
+    "openssl": "openssl",
 };
+
+/** How the rehearsal runs one of the stack's Redis servers (the real one is the user's, not ours). */
+export interface RedisServerOptions {
+    /** redis-server --maxmemory, e.g. "512mb" (seed 004). */
+    readonly maxmemory?: string;
+    /** Name of another `redis` entry this one replicates (a standby). */
+    readonly replicaOf?: string;
+}
 
 export interface RehearsalOptions {
     readonly stack: string;
@@ -41,90 +51,75 @@ export interface RehearsalOptions {
     readonly overrides?: Record<string, unknown>;
     /** Intervals and `for:` durations are divided by this (floor 1s). */
     readonly timeScale: number;
+    /**
+     * The `node` job: Debian's node-exporter reading this machine, or a stub that only answers
+     * (default; real host metrics make "nobody was notified" checks depend on the machine).
+     */
+    readonly hostMetrics?: "node-exporter" | "stub";
+    /** By `redis[].name`; default: a plain redis-server. */
+    readonly redisServers?: Readonly<Record<string, RedisServerOptions>>;
+    /** Called once the fake apps run and before Prometheus first scrapes them: their behaviour from the first sample on. */
+    readonly setUpApps?: (apps: ReadonlyMap<string, FakeApp>) => void;
     /** Lines of progress; default: none. */
     readonly log?: (line: string) => void;
-}
-
-export interface PromAlert {
-    readonly labels: Readonly<Record<string, string>>;
-    readonly state: "pending" | "firing" | "inactive";
-    readonly activeAt?: string;
 }
 
 export interface Rehearsal {
     readonly stack: string;
     readonly timeScale: number;
+    /** The configuration as rehearsed: the stack's, with the receiver endpoints pointing at the fakes. */
     readonly monitoring: MonitoringConfig;
     readonly urls: Readonly<Record<string, string>>;
+    readonly prometheus: PrometheusApi;
     readonly fakes: FakeReceivers;
+    /** Present when a receiver sends email. */
+    readonly smtp?: FakeSmtp;
     /** One fake app per `apps` job. */
     readonly apps: ReadonlyMap<string, FakeApp>;
-    /** Scaled rule `for:` and group timings in ms, for tests that reason about time. */
+    /** Scaled intervals in ms, for tests that reason about time. */
     readonly timings: { readonly scrapeMs: number; readonly evaluationMs: number; readonly groupWaitMs: number; readonly groupIntervalMs: number };
     /** Directory of the rendered, rewritten files and the processes' logs. */
     readonly dir: string;
+    /** Prometheus' rule files. */
+    readonly rulesDir: string;
     scaled(duration: string): number;
     stopRedis(name?: string): Promise<void>;
     startRedis(name?: string): Promise<void>;
-    /** Prometheus' view of its alerts (GET /api/v1/alerts). */
-    prometheusAlerts(): Promise<PromAlert[]>;
-    /** Prometheus' targets health by job. */
-    targetHealth(): Promise<Map<string, string[]>>;
+    stopAlertmanager(): Promise<void>;
+    startAlertmanager(): Promise<void>;
+    /** Stops Prometheus and starts it again on the same data directory. */
+    restartPrometheus(): Promise<void>;
     reloadPrometheus(): Promise<void>;
     reloadAlertmanager(): Promise<void>;
+    /**
+     * What `pulumi up` does for a config change: render with these raw values over the current
+     * ones, rewrite the files, reload Prometheus and Alertmanager. Returns the new config.
+     */
+    applyConfig(overrides: Record<string, unknown>): Promise<MonitoringConfig>;
     stop(): Promise<void>;
 }
 
-const minimumMs = 1000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function records(v: unknown): Record<string, unknown>[] {
-    return Array.isArray(v) ? v.filter(isRecord) : [];
-}
-
-/** `duration` divided by `scale`, at least 1s, in milliseconds. */
-export function scaleDurationMs(duration: string, scale: number): number {
-    return Math.max(minimumMs, Math.round(durationMs(duration) / scale));
-}
-
-function scaledText(duration: unknown, scale: number): unknown {
-    return typeof duration === "string" ? `${scaleDurationMs(duration, scale)}ms` : duration;
-}
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
+/** Config values that are still undecrypted placeholders get fakes: the rehearsal never sees real credentials. */
+function withFakeEndpoints(m: MonitoringConfig, fakes: FakeReceivers, smtp: FakeSmtp | undefined): MonitoringConfig {
+    const fake = (v: string | undefined, name: string) => (v === undefined || v === undecryptedSecret ? `rehearsal-fake-${name}` : v);
+    const receivers = m.receivers.map((r): Receiver => {
+        switch (r.type) {
+            case "telegram":
+                return { ...r, botToken: fake(r.botToken, "token").replace(/[^A-Za-z0-9:_-]/g, "_"), apiUrl: fakes.url };
+            case "pagerduty":
+                return { ...r, routingKey: fake(r.routingKey, "routing-key"), url: `${fakes.url}/v2/enqueue` };
+            case "discord":
+                return { ...r, webhookUrl: `${fakes.url}/discord/${r.name}` };
+            case "slack":
+                return { ...r, webhookUrl: `${fakes.url}/slack/${r.name}` };
+            case "webhook":
+                return { ...r, url: `${fakes.url}/webhook/${r.name}` };
+            case "email":
+                if (!smtp) throw new Error(`receiver ${r.name} sends email but no fake SMTP server runs`);
+                return { ...r, smarthost: smtp.smarthost, authPassword: r.authUsername === undefined ? undefined : fake(r.authPassword, "smtp-password") };
+        }
     });
-}
-
-export async function httpGet(url: string, method = "GET"): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        const req = http.request(url, { method, timeout: 2000 }, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (c: string) => { body += c; });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on("timeout", () => req.destroy(new Error(`timeout: ${url}`)));
-        req.on("error", reject);
-        req.end();
-    });
-}
-
-async function tcpOpen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect(port, "127.0.0.1");
-        socket.once("connect", () => { socket.destroy(); resolve(true); });
-        socket.once("error", () => resolve(false));
-    });
+    return { ...m, receivers, deadMansSwitchUrl: m.deadMansSwitchUrl === undefined ? undefined : `${fakes.url}/deadmansswitch` };
 }
 
 function write(dir: string, relativePath: string, content: string): string {
@@ -134,163 +129,9 @@ function write(dir: string, relativePath: string, content: string): string {
     return file;
 }
 
-/** Config values that are still undecrypted placeholders get fakes: the rehearsal never sees real credentials. */
-function withFakeEndpoints(m: MonitoringConfig, fakes: FakeReceivers, log: (line: string) => void): MonitoringConfig {
-    const fake = (v: string | undefined, name: string) => (v === undefined || v === undecryptedSecret ? `rehearsal-fake-${name}` : v);
-    const receivers: Receiver[] = [];
-    for (const r of m.receivers) {
-        switch (r.type) {
-            case "telegram":
-                receivers.push({ ...r, botToken: fake(r.botToken, "token").replace(/[^A-Za-z0-9:_-]/g, "_"), apiUrl: fakes.url });
-                break;
-            case "pagerduty":
-                receivers.push({ ...r, routingKey: fake(r.routingKey, "routing-key"), url: `${fakes.url}/v2/enqueue` });
-                break;
-            case "discord":
-                receivers.push({ ...r, webhookUrl: `${fakes.url}/discord/${r.name}` });
-                break;
-            case "slack":
-                receivers.push({ ...r, webhookUrl: `${fakes.url}/slack/${r.name}` });
-                break;
-            case "webhook":
-                receivers.push({ ...r, url: `${fakes.url}/webhook/${r.name}` });
-                break;
-            case "email":
-                log(`receiver ${r.name} (email) left out: the rehearsal has no fake SMTP server`);
-                break;
-        }
-    }
-    return {
-        ...m, receivers,
-        deadMansSwitchUrl: m.deadMansSwitchUrl === undefined ? undefined : `${fakes.url}/deadmansswitch`,
-    };
-}
-
-interface Addresses {
-    readonly prometheus: string;
-    readonly alertmanager: string;
-    /** Grafana and node-exporter: a stub /metrics endpoint (no Grafana binary; host alerts would be noise). */
-    readonly stub: string;
-    readonly redisExporters: ReadonlyMap<string, string>;
-    readonly apps: ReadonlyMap<string, string>;
-}
-
-function rewritePrometheus(content: string, addr: Addresses, scale: number, hostDir: string): string {
-    const doc = load(content.replaceAll(`${containerPaths.prometheusConfigDir}/`, `${hostDir}/`));
-    if (!isRecord(doc) || !isRecord(doc.global)) throw new Error("prometheus.yml is not a mapping with global");
-    for (const key of ["scrape_interval", "scrape_timeout", "evaluation_interval"]) doc.global[key] = scaledText(doc.global[key], scale);
-    if (isRecord(doc.alerting)) {
-        for (const am of records(doc.alerting.alertmanagers)) {
-            for (const sc of records(am.static_configs)) sc.targets = [addr.alertmanager];
-        }
-    }
-    for (const job of records(doc.scrape_configs)) {
-        const name = String(job.job_name);
-        const target = name === "prometheus" ? addr.prometheus
-            : name === "alertmanager" ? addr.alertmanager
-                : name === "grafana" || name === "node" ? addr.stub
-                    : addr.redisExporters.get(name) ?? addr.apps.get(name);
-        if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
-        if (addr.apps.has(name)) job.scheme = "http";
-        for (const sc of records(job.static_configs)) sc.targets = [target];
-    }
-    return dump(doc, { lineWidth: -1, noRefs: true });
-}
-
-function rewriteRules(content: string, scale: number): string {
-    const doc = load(content);
-    if (!isRecord(doc)) throw new Error("rule file is not a mapping");
-    for (const group of records(doc.groups)) {
-        if (group.interval !== undefined) group.interval = scaledText(group.interval, scale);
-        for (const rule of records(group.rules)) if (rule.for !== undefined) rule.for = scaledText(rule.for, scale);
-    }
-    return dump(doc, { lineWidth: -1, noRefs: true });
-}
-
-function scaleRoute(route: Record<string, unknown>, scale: number): void {
-    for (const key of ["group_wait", "group_interval", "repeat_interval"]) if (route[key] !== undefined) route[key] = scaledText(route[key], scale);
-    for (const child of records(route.routes)) scaleRoute(child, scale);
-}
-
-function rewriteAlertmanager(files: readonly RenderedFile[], scale: number, hostDir: string): string {
-    const main = files.find((f) => f.path === alertmanagerConfigFile);
-    if (!main) throw new Error("no alertmanager.yml rendered");
-    const inlined = forDebianAlertmanager(main.content, alertmanagerSecrets(files));
-    const doc = load(inlined.replaceAll(`${containerPaths.alertmanagerConfigDir}/`, `${hostDir}/`));
-    if (!isRecord(doc) || !isRecord(doc.route)) throw new Error("alertmanager.yml has no route");
-    scaleRoute(doc.route, scale);
-    return dump(doc, { lineWidth: -1, noRefs: true });
-}
-
-interface Managed {
-    readonly name: string;
-    child?: ChildProcess;
-    readonly logFile: string;
-}
-
-const liveChildren = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-    if (exitHookInstalled) return;
-    exitHookInstalled = true;
-    process.on("exit", () => {
-        for (const child of liveChildren) child.kill("SIGKILL");
-        for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
-    });
-}
-
-function tail(file: string): string {
-    try {
-        return fs.readFileSync(file, "utf8").split("\n").slice(-15).join("\n");
-    } catch {
-        return "";
-    }
-}
-
-function launch(p: Managed, command: string, args: readonly string[], cwd: string): void {
-    const out = fs.openSync(p.logFile, "a");
-    const child = spawn(command, args, { cwd, stdio: ["ignore", out, out] });
-    fs.closeSync(out);
-    liveChildren.add(child);
-    child.once("exit", () => liveChildren.delete(child));
-    p.child = child;
-}
-
-async function terminate(p: Managed): Promise<void> {
-    const child = p.child;
-    p.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-}
-
-async function ready(p: Managed, deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {
-    try {
-        await waitFor(async () => {
-            if (p.child && p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}`);
-            return probe();
-        }, deadlineMs, `${p.name} to become ready`);
-    } catch (e) {
-        throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- ${p.name} log (${p.logFile}) ---\n${tail(p.logFile)}`);
-    }
-}
-
-async function httpOk(url: string): Promise<boolean> {
-    try {
-        return (await httpGet(url)).status === 200;
-    } catch {
-        return false;
-    }
-}
-
 async function startStub(): Promise<http.Server> {
     const server = http.createServer((_req, res) => {
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end("# stand-in for grafana and node-exporter\nrehearsal_stub_up 1\n");
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end("# stand-in for a target the rehearsal does not run\nrehearsal_stub_up 1\n");
     });
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -299,63 +140,84 @@ async function startStub(): Promise<http.Server> {
     return server;
 }
 
+const promRules = `${path.dirname(prometheusConfigFile)}/rules/`;
+
 export async function startRehearsal(options: RehearsalOptions): Promise<Rehearsal> {
     const log = options.log ?? (() => undefined);
     const scale = options.timeScale;
     if (!(scale >= 1)) throw new Error(`timeScale must be at least 1, got ${scale}`);
-    installExitHook();
-    const raw = { ...stackRawConfig(options.stack), ...(options.overrides ?? {}) };
+    let raw: Record<string, unknown> = { ...stackRawConfig(options.stack), ...(options.overrides ?? {}) };
     const parsed = parseStackConfig(options.stack, raw, { withoutSecrets: true }).monitoring;
+    const redisServers = options.redisServers ?? {};
+    for (const [name, o] of Object.entries(redisServers)) {
+        for (const n of [name, o.replicaOf]) {
+            if (n !== undefined && !parsed.redis.some((r) => r.name === n)) throw new Error(`redisServers.${name}: the stack has no redis named ${n}`);
+        }
+    }
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rehearsal-${options.stack}-`));
-    liveDirs.add(dir);
+    cleanUpOnExit(dir);
     const processes: Managed[] = [];
     const servers: http.Server[] = [];
     const apps = new Map<string, FakeApp>();
+    const workloads: RedisWorkload[] = [];
     let fakes: FakeReceivers | undefined;
+    let smtp: FakeSmtp | undefined;
 
     const stop = async (): Promise<void> => {
+        for (const w of workloads) w.stop();
         await Promise.all(processes.map(terminate));
         await Promise.all([...apps.values()].map((a) => a.close()));
         await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); })));
         await fakes?.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-        liveDirs.delete(dir);
+        await smtp?.close();
+        removeDir(dir);
     };
 
     try {
         fakes = await startFakeReceivers();
-        const monitoring = withFakeEndpoints(parsed, fakes, log);
-        const files = renderStackFiles(monitoring, []);
+        if (parsed.receivers.some((r) => r.type === "email")) smtp = await startFakeSmtp(path.join(dir, "smtp"));
+        const receiverFakes = fakes;
+        const smtpFake = smtp;
+        let monitoring = withFakeEndpoints(parsed, receiverFakes, smtpFake);
 
         const stub = await startStub();
         servers.push(stub);
-        const stubPort = (stub.address() as net.AddressInfo).port;
+        const stubAddress = `127.0.0.1:${(stub.address() as net.AddressInfo).port}`;
         for (const app of monitoring.apps) apps.set(app.job, await startFakeApp(app.metricsPath));
+        options.setUpApps?.(apps);
 
-        const ports = { prometheus: await freePort(), alertmanager: await freePort() };
+        const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort() };
         const redisPorts = new Map<string, { redis: number; exporter: number }>();
         for (const r of monitoring.redis) redisPorts.set(r.name, { redis: await freePort(), exporter: await freePort() });
+        const realNode = options.hostMetrics === "node-exporter";
+        const nodeAddress = `127.0.0.1:${ports.nodeExporter}`;
+        const byJob = new Map<string, string>([["grafana", stubAddress], ["node", realNode ? nodeAddress : stubAddress]]);
+        for (const r of monitoring.redis) byJob.set(`redis-${r.name}`, `127.0.0.1:${redisPorts.get(r.name)?.exporter}`);
+        for (const [job, a] of apps) byJob.set(job, `127.0.0.1:${a.port}`);
         const addr: Addresses = {
             prometheus: `127.0.0.1:${ports.prometheus}`,
             alertmanager: `127.0.0.1:${ports.alertmanager}`,
-            stub: `127.0.0.1:${stubPort}`,
-            redisExporters: new Map(monitoring.redis.map((r) => [`redis-${r.name}`, `127.0.0.1:${redisPorts.get(r.name)?.exporter}`])),
-            apps: new Map([...apps].map(([job, a]) => [job, `127.0.0.1:${a.port}`])),
+            byJob,
+            plainHttpJobs: new Set(apps.keys()),
         };
         log(`rehearsal ${options.stack}: time scale ${scale}: scrape/evaluation intervals, rule for:, group_wait/group_interval/repeat_interval divided by ${scale} (floor 1s)`);
 
-        // Files: the rendered ones, then the rewritten copies of the three that run here.
+        // Files: the rendered ones, then the rewritten copies of those that run here.
         const configDir = path.join(dir, "config");
-        for (const f of files) write(configDir, f.path, f.content);
         const promDir = path.join(configDir, path.dirname(prometheusConfigFile));
-        const promConfig = write(configDir, prometheusConfigFile, rewritePrometheus(
-            files.find((f) => f.path === prometheusConfigFile)?.content ?? "", addr, scale, promDir));
-        for (const f of files.filter((x) => x.path.startsWith(`${path.dirname(prometheusConfigFile)}/rules/`))) {
-            write(configDir, f.path, rewriteRules(f.content, scale));
-        }
         const amDir = path.join(configDir, path.dirname(alertmanagerConfigFile));
-        const amConfig = write(configDir, alertmanagerConfigFile, rewriteAlertmanager(files, scale, amDir));
+        const promConfig = path.join(configDir, prometheusConfigFile);
+        const amConfig = path.join(configDir, alertmanagerConfigFile);
+        const writeConfig = (m: MonitoringConfig): void => {
+            const files: RenderedFile[] = renderStackFiles(m, []);
+            fs.rmSync(path.join(configDir, promRules), { recursive: true, force: true });
+            for (const f of files) write(configDir, f.path, f.content);
+            write(configDir, prometheusConfigFile, rewritePrometheus(files.find((f) => f.path === prometheusConfigFile)?.content ?? "", addr, scale, promDir));
+            for (const f of files.filter((x) => x.path.startsWith(promRules))) write(configDir, f.path, rewriteRules(f.content, scale));
+            write(configDir, alertmanagerConfigFile, rewriteAlertmanager(files, scale, amDir, smtpFake?.caFile));
+        };
+        writeConfig(monitoring);
 
         const logs = path.join(dir, "logs");
         fs.mkdirSync(logs);
@@ -365,71 +227,85 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             return p;
         };
 
-        // Redis servers and their exporters.
+        if (realNode) {
+            const node = managed("node-exporter");
+            launch(node, "prometheus-node-exporter", rewriteNodeExporterArgs(nodeExporterCommand("127.0.0.1"), nodeAddress), dir);
+            await ready(node, 10_000, () => httpOk(`http://${nodeAddress}/metrics`));
+        }
+
+        // Redis servers (masters before their replicas), their exporters, and a light workload.
         const redis = new Map<string, Managed>();
+        const redisPort = (name: string): number => {
+            const p = redisPorts.get(name)?.redis;
+            if (p === undefined) throw new Error(`no redis named ${name}`);
+            return p;
+        };
         const startRedisServer = async (name: string): Promise<void> => {
             const p = redis.get(name);
-            const port = redisPorts.get(name)?.redis;
-            if (!p || port === undefined) throw new Error(`no redis named ${name}`);
+            if (!p) throw new Error(`no redis named ${name}`);
+            const port = redisPort(name);
+            const target = monitoring.redis.find((r) => r.name === name);
+            const o = redisServers[name] ?? {};
             const data = path.join(dir, `redis-${name}`);
             fs.mkdirSync(data, { recursive: true });
-            launch(p, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", data, "--daemonize", "no"], data);
+            const auth = target?.password === undefined ? [] : ["--requirepass", target.password, "--masterauth", target.password];
+            launch(p, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", data, "--daemonize", "no",
+                ...auth,
+                ...(o.maxmemory === undefined ? [] : ["--maxmemory", o.maxmemory, "--maxmemory-policy", "allkeys-lru"]),
+                ...(o.replicaOf === undefined ? [] : ["--replicaof", "127.0.0.1", String(redisPort(o.replicaOf))])], data);
             await ready(p, 10_000, () => tcpOpen(port));
         };
-        for (const r of monitoring.redis) {
+        const ordered = [...monitoring.redis].sort((a, b) => Number(redisServers[a.name]?.replicaOf !== undefined) - Number(redisServers[b.name]?.replicaOf !== undefined));
+        for (const r of ordered) {
+            const rp = redisPorts.get(r.name);
+            if (!rp) throw new Error(`no ports for redis ${r.name}`);
             redis.set(r.name, managed(`redis-${r.name}`));
             await startRedisServer(r.name);
-            const ports2 = redisPorts.get(r.name);
-            if (!ports2) throw new Error("unreachable");
-            const local = { ...r, address: `127.0.0.1:${ports2.redis}` };
-            const args = redisExporterCommand(local).map((a) =>
-                a.startsWith("--web.listen-address=") ? `--web.listen-address=127.0.0.1:${ports2.exporter}`
-                    : a.replace(`${containerPaths.redisExporterSecretsDir}/`, `${path.join(configDir, "redis-exporter", r.name, "secrets")}/`));
+            const local = { ...r, address: `127.0.0.1:${rp.redis}` };
+            const secrets = path.join(configDir, "redis-exporter", r.name, "secrets");
             if (local.password !== undefined) {
                 // The rendered password map is keyed by the deployed address; key it by the loopback one.
-                write(configDir, `redis-exporter/${r.name}/secrets/password.json`, JSON.stringify({ [`redis://${local.address}`]: local.password }));
+                write(secrets, "password.json", JSON.stringify({ [`redis://${local.address}`]: local.password }));
             }
             const exporter = managed(`redis-exporter-${r.name}`);
-            launch(exporter, "prometheus-redis-exporter", args, dir);
-            await ready(exporter, 10_000, () => httpOk(`http://127.0.0.1:${ports2.exporter}/metrics`));
+            launch(exporter, "prometheus-redis-exporter", rewriteRedisExporterArgs(redisExporterCommand(local), `127.0.0.1:${rp.exporter}`, secrets), dir);
+            await ready(exporter, 10_000, () => httpOk(`http://127.0.0.1:${rp.exporter}/metrics`));
+        }
+        const scrapeMs = scaleDurationMs(monitoring.prometheus.scrapeInterval, scale);
+        for (const r of monitoring.redis) {
+            if (redisServers[r.name]?.replicaOf === undefined) workloads.push(startRedisWorkload(redisPort(r.name), scrapeMs, r.password));
         }
 
         const alertmanager = managed("alertmanager");
         const amData = path.join(dir, "alertmanager-data");
         fs.mkdirSync(amData);
-        launch(alertmanager, "prometheus-alertmanager", [`--config.file=${amConfig}`, `--storage.path=${amData}`,
-            "--cluster.listen-address=", `--web.listen-address=${addr.alertmanager}`], dir);
         const amUrl = `http://${addr.alertmanager}`;
-        await ready(alertmanager, 15_000, () => httpOk(`${amUrl}/-/ready`));
+        const startAlertmanager = async (): Promise<void> => {
+            launch(alertmanager, "prometheus-alertmanager", [`--config.file=${amConfig}`, `--storage.path=${amData}`,
+                "--cluster.listen-address=", `--web.listen-address=${addr.alertmanager}`], dir);
+            await ready(alertmanager, 15_000, () => httpOk(`${amUrl}/-/ready`));
+        };
+        await startAlertmanager();
 
-        const prometheus = managed("prometheus");
+        const prometheusProcess = managed("prometheus");
         const tsdb = path.join(dir, "prometheus-data");
         fs.mkdirSync(tsdb);
-        const resendMs = scaleDurationMs("1m", scale);
-        launch(prometheus, "prometheus", [`--config.file=${promConfig}`, `--storage.tsdb.path=${tsdb}`,
-            `--web.listen-address=${addr.prometheus}`, "--web.enable-lifecycle", `--rules.alert.resend-delay=${resendMs}ms`], dir);
         const promUrl = `http://${addr.prometheus}`;
-        await ready(prometheus, 20_000, () => httpOk(`${promUrl}/-/ready`));
-
-        const targetHealth = async (): Promise<Map<string, string[]>> => {
-            const res = await httpGet(`${promUrl}/api/v1/targets?state=active`);
-            const doc: unknown = JSON.parse(res.body);
-            const out = new Map<string, string[]>();
-            const targets = isRecord(doc) && isRecord(doc.data) ? records(doc.data.activeTargets) : [];
-            for (const t of targets) {
-                const job = isRecord(t.labels) ? String(t.labels.job) : "";
-                out.set(job, [...(out.get(job) ?? []), String(t.health)]);
-            }
-            return out;
+        const startPrometheus = async (): Promise<void> => {
+            launch(prometheusProcess, "prometheus", [`--config.file=${promConfig}`, `--storage.tsdb.path=${tsdb}`,
+                `--web.listen-address=${addr.prometheus}`, "--web.enable-lifecycle", `--rules.alert.resend-delay=${scaleDurationMs("1m", scale)}ms`], dir);
+            await ready(prometheusProcess, 20_000, () => httpOk(`${promUrl}/-/ready`));
         };
-        const scrapeMs = scaleDurationMs(monitoring.prometheus.scrapeInterval, scale);
+        await startPrometheus();
+        const prometheus = new PrometheusApi(promUrl);
         await waitFor(async () => {
-            const health = await targetHealth();
+            const health = await prometheus.targetHealth();
             return health.size > 0 && [...health.values()].every((hs) => hs.every((h) => h === "up"));
         }, 20_000 + 3 * scrapeMs, "every Prometheus target to be up");
 
-        const urls: Record<string, string> = { prometheus: promUrl, alertmanager: amUrl, fakeReceivers: fakes.url };
+        const urls: Record<string, string> = { prometheus: promUrl, alertmanager: amUrl, fakeReceivers: receiverFakes.url };
+        if (smtpFake) urls.fakeSmtp = `smtp://${smtpFake.smarthost}`;
+        if (realNode) urls["node-exporter"] = `http://${nodeAddress}/metrics`;
         for (const [job, a] of apps) urls[`app ${job}`] = a.url;
         for (const [name, p] of redisPorts) {
             urls[`redis ${name}`] = `redis://127.0.0.1:${p.redis}`;
@@ -446,15 +322,19 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             const res = await httpGet(url, "POST");
             if (res.status !== 200) throw new Error(`POST ${url}: ${res.status} ${res.body}`);
         };
-        const receivers = fakes;
+        const reloadPrometheus = () => post(`${promUrl}/-/reload`);
+        const reloadAlertmanager = () => post(`${amUrl}/-/reload`);
         return {
             stack: options.stack,
             timeScale: scale,
-            monitoring,
+            get monitoring() { return monitoring; },
             urls,
-            fakes: receivers,
+            prometheus,
+            fakes: receiverFakes,
+            smtp: smtpFake,
             apps,
             dir,
+            rulesDir: path.join(configDir, promRules),
             timings: {
                 scrapeMs,
                 evaluationMs: scaleDurationMs(monitoring.prometheus.evaluationInterval, scale),
@@ -467,18 +347,24 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
                 if (p) await terminate(p);
             },
             startRedis: (name) => startRedisServer(oneRedis(name)),
-            prometheusAlerts: async () => {
-                const doc: unknown = JSON.parse((await httpGet(`${promUrl}/api/v1/alerts`)).body);
-                const alerts = isRecord(doc) && isRecord(doc.data) ? records(doc.data.alerts) : [];
-                return alerts.map((a) => ({
-                    labels: isRecord(a.labels) ? Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, String(v)])) : {},
-                    state: a.state === "firing" ? "firing" : a.state === "pending" ? "pending" : "inactive",
-                    activeAt: typeof a.activeAt === "string" ? a.activeAt : undefined,
-                }));
+            stopAlertmanager: () => terminate(alertmanager),
+            startAlertmanager,
+            restartPrometheus: async () => {
+                await terminate(prometheusProcess);
+                await startPrometheus();
             },
-            targetHealth,
-            reloadPrometheus: () => post(`${promUrl}/-/reload`),
-            reloadAlertmanager: () => post(`${amUrl}/-/reload`),
+            reloadPrometheus,
+            reloadAlertmanager,
+            applyConfig: async (overrides) => {
+                const next = { ...raw, ...overrides };
+                const changed = withFakeEndpoints(parseStackConfig(options.stack, next, { withoutSecrets: true }).monitoring, receiverFakes, smtpFake);
+                writeConfig(changed);
+                await reloadPrometheus();
+                await reloadAlertmanager();
+                raw = next;
+                monitoring = changed;
+                return changed;
+            },
             stop,
         };
     } catch (e) {

@@ -75,6 +75,9 @@ function notifier(r: Receiver): Notifier {
     }
 }
 
+/** How often the Watchdog pings the dead man's switch; its service should alarm after a few missed pings. */
+export const watchdogRepeatInterval = "1m";
+
 function deadMansSwitch(url: string): Notifier {
     // Resolved notifications would tell the switch service nothing: it alarms on missing pings.
     return notifierWithSecrets("webhook_configs", "deadmansswitch", { url }, { send_resolved: false });
@@ -106,7 +109,7 @@ function plan(m: MonitoringConfig): Plan {
 
     if (m.deadMansSwitchUrl !== undefined) {
         receivers.push({ name: "deadmansswitch", notifiers: [deadMansSwitch(m.deadMansSwitchUrl)] });
-        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: "deadmansswitch", group_wait: "0s", group_interval: "1m", repeat_interval: "1m" });
+        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: "deadmansswitch", group_wait: "0s", group_interval: watchdogRepeatInterval, repeat_interval: watchdogRepeatInterval });
     } else {
         routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: blackhole.name });
     }

@@ -1,0 +1,109 @@
+// Everything the rehearsal changes in the rendered configuration, and nothing else: addresses
+// (service names → 127.0.0.1:<free port>), container paths (→ the rehearsal's directory),
+// intervals (scrape/evaluation, rule `for:`, group_wait/group_interval/repeat_interval, divided by
+// the time scale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
+// forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
+// Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
+import { dump, load } from "js-yaml";
+import { containerPaths } from "../components/catalog";
+import { durationMs } from "../components/config";
+import { alertmanagerConfigFile } from "../components/render/alertmanager";
+import { nodeExporterHostMounts } from "../components/render/exporters";
+import type { RenderedFile } from "../components/render/files";
+import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
+
+const minimumMs = 1000;
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function records(v: unknown): Record<string, unknown>[] {
+    return Array.isArray(v) ? v.filter(isRecord) : [];
+}
+
+/** `duration` divided by `scale`, at least 1s, in milliseconds. */
+export function scaleDurationMs(duration: string, scale: number): number {
+    return Math.max(minimumMs, Math.round(durationMs(duration) / scale));
+}
+
+function scaledText(duration: unknown, scale: number): unknown {
+    return typeof duration === "string" ? `${scaleDurationMs(duration, scale)}ms` : duration;
+}
+
+/** Loopback stand-ins for every scrape job, by job name. */
+export interface Addresses {
+    readonly prometheus: string;
+    readonly alertmanager: string;
+    readonly byJob: ReadonlyMap<string, string>;
+    /** Jobs whose stand-in speaks plain HTTP although the real target may use https. */
+    readonly plainHttpJobs: ReadonlySet<string>;
+}
+
+const yaml = (doc: unknown): string => dump(doc, { lineWidth: -1, noRefs: true });
+
+export function rewritePrometheus(content: string, addr: Addresses, scale: number, hostDir: string): string {
+    const doc = load(content.replaceAll(`${containerPaths.prometheusConfigDir}/`, `${hostDir}/`));
+    if (!isRecord(doc) || !isRecord(doc.global)) throw new Error("prometheus.yml is not a mapping with global");
+    for (const key of ["scrape_interval", "scrape_timeout", "evaluation_interval"]) doc.global[key] = scaledText(doc.global[key], scale);
+    if (isRecord(doc.alerting)) {
+        for (const am of records(doc.alerting.alertmanagers)) {
+            for (const sc of records(am.static_configs)) sc.targets = [addr.alertmanager];
+        }
+    }
+    for (const job of records(doc.scrape_configs)) {
+        const name = String(job.job_name);
+        const target = name === "prometheus" ? addr.prometheus : name === "alertmanager" ? addr.alertmanager : addr.byJob.get(name);
+        if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
+        if (addr.plainHttpJobs.has(name)) job.scheme = "http";
+        for (const sc of records(job.static_configs)) sc.targets = [target];
+    }
+    return yaml(doc);
+}
+
+export function rewriteRules(content: string, scale: number): string {
+    const doc = load(content);
+    if (!isRecord(doc)) throw new Error("rule file is not a mapping");
+    for (const group of records(doc.groups)) {
+        if (group.interval !== undefined) group.interval = scaledText(group.interval, scale);
+        for (const rule of records(group.rules)) if (rule.for !== undefined) rule.for = scaledText(rule.for, scale);
+    }
+    return yaml(doc);
+}
+
+function scaleRoute(route: Record<string, unknown>, scale: number): void {
+    for (const key of ["group_wait", "group_interval", "repeat_interval"]) if (route[key] !== undefined) route[key] = scaledText(route[key], scale);
+    for (const child of records(route.routes)) scaleRoute(child, scale);
+}
+
+/** alertmanager.yml for Debian's 0.25, scaled; email notifiers trust `smtpCaFile` (the fake's certificate). */
+export function rewriteAlertmanager(files: readonly RenderedFile[], scale: number, hostDir: string, smtpCaFile?: string): string {
+    const main = files.find((f) => f.path === alertmanagerConfigFile);
+    if (!main) throw new Error("no alertmanager.yml rendered");
+    const inlined = forDebianAlertmanager(main.content, alertmanagerSecrets(files));
+    const doc = load(inlined.replaceAll(`${containerPaths.alertmanagerConfigDir}/`, `${hostDir}/`));
+    if (!isRecord(doc) || !isRecord(doc.route)) throw new Error("alertmanager.yml has no route");
+    scaleRoute(doc.route, scale);
+    for (const receiver of records(doc.receivers)) {
+        for (const email of records(receiver.email_configs)) {
+            if (smtpCaFile === undefined) throw new Error(`receiver ${String(receiver.name)} sends email but no fake SMTP server runs`);
+            email.tls_config = { ...(isRecord(email.tls_config) ? email.tls_config : {}), ca_file: smtpCaFile };
+        }
+    }
+    return yaml(doc);
+}
+
+/** node-exporter's rendered flags for this machine: its real /proc, /sys and / instead of the container's /host mounts. */
+export function rewriteNodeExporterArgs(args: readonly string[], listen: string): string[] {
+    return args.map((a) => {
+        if (a.startsWith("--web.listen-address=")) return `--web.listen-address=${listen}`;
+        const mount = nodeExporterHostMounts.find((m) => a.endsWith(`=${m.containerPath}`));
+        return mount ? a.replace(`=${mount.containerPath}`, `=${mount.hostPath}`) : a;
+    });
+}
+
+/** redis_exporter's rendered flags with a loopback listen address and its secrets directory on this machine. */
+export function rewriteRedisExporterArgs(args: readonly string[], listen: string, secretsDir: string): string[] {
+    return args.map((a) => a.startsWith("--web.listen-address=") ? `--web.listen-address=${listen}`
+        : a.replace(`${containerPaths.redisExporterSecretsDir}/`, `${secretsDir}/`));
+}

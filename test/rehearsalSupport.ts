@@ -1,0 +1,66 @@
+// What the rehearsal tests share: starting a rehearsal once per file (failing in CI, skipping
+// elsewhere when Debian's binaries are missing), reading what the fake receivers got, and deadlines
+// derived from the scaled configuration.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before } from "node:test";
+import type { RecordedRequest } from "../rehearsal/fakes";
+import { httpGet, rehearsalBinaries, startRehearsal, type Rehearsal, type RehearsalOptions } from "../rehearsal/harness";
+import { prerequisiteMissing, type Skippable } from "./externalTools";
+
+export const telegramPath = /^\/bot[^/]+\/sendMessage$/;
+
+function missingBinaries(): string[] {
+    return Object.keys(rehearsalBinaries).filter((b) => spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0);
+}
+
+/** Starts one rehearsal for the test file (before all tests, stopped after them); `get` hands it to a test. */
+export function rehearsalForFile(options: RehearsalOptions): (t: Skippable) => Rehearsal | undefined {
+    const missing = missingBinaries();
+    let rehearsal: Rehearsal | undefined;
+    before(async () => {
+        if (missing.length === 0) rehearsal = await startRehearsal(options);
+    });
+    after(async () => {
+        await rehearsal?.stop();
+    });
+    return (t) => {
+        if (missing.length > 0) {
+            const packages = [...new Set(missing.map((b) => rehearsalBinaries[b]))];
+            prerequisiteMissing(t, `rehearsal needs ${missing.join(", ")}; install with \`apt-get install -y --no-install-recommends ${packages.join(" ")}\``);
+            return undefined;
+        }
+        assert.ok(rehearsal, "rehearsal did not start");
+        return rehearsal;
+    };
+}
+
+export function text(r: RecordedRequest): string {
+    const json = r.json;
+    return typeof json === "object" && json !== null && "text" in json ? String(json.text) : "";
+}
+
+export function telegram(r: Rehearsal, alertname: string, state: "Firing" | "Resolved"): RecordedRequest[] {
+    return r.fakes.requestsTo(telegramPath).filter((m) => m.status === 200 && text(m).includes(`Alerts ${state}:`) && text(m).includes(`alertname = ${alertname}`));
+}
+
+export function pagerduty(r: Rehearsal, alertname: string, action: "trigger" | "resolve"): RecordedRequest[] {
+    return r.fakes.requestsTo("/v2/enqueue").filter((m) => m.status === 202 && m.body.includes(alertname) && m.body.includes(`"event_action":"${action}"`));
+}
+
+/** Long enough for an alert with this `for` to fire and be notified: for + a few scrapes/evaluations + group_wait + slack. */
+export function notifyDeadline(r: Rehearsal, forDuration: string): number {
+    const t = r.timings;
+    return r.scaled(forDuration) + 4 * (t.scrapeMs + t.evaluationMs) + t.groupWaitMs + 15_000;
+}
+
+export function resolveDeadline(r: Rehearsal): number {
+    const t = r.timings;
+    return t.groupIntervalMs + 4 * (t.scrapeMs + t.evaluationMs) + 15_000;
+}
+
+export async function amMetric(r: Rehearsal, name: string, labels = ""): Promise<number> {
+    const line = (await httpGet(`${r.urls.alertmanager}/metrics`)).body.split("\n").find((l) => l.startsWith(`${name}${labels} `));
+    assert.ok(line, `${name}${labels} not in Alertmanager's metrics`);
+    return Number(line.split(" ")[1]);
+}
