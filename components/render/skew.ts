@@ -15,6 +15,14 @@ import { dump, load } from "js-yaml";
 import type { RenderedFile } from "./files";
 import { alertmanagerContainerPath } from "./alertmanager";
 
+/**
+ * Metrics the deployed images export that Debian's older binaries do not, so a panel showing them
+ * has no data in the rehearsal only: metric → the release that added it.
+ */
+export const metricsNewerThanDebian: Readonly<Record<string, string>> = {
+    prometheus_tsdb_wal_storage_size_bytes: "Prometheus 2.43 (prometheus/prometheus#12013); Debian ships 2.42",
+};
+
 /** Notifier list → [file field newer releases read, inline field 0.25 knows]. */
 const inlinedFields: Readonly<Record<string, readonly [string, string]>> = {
     telegram_configs: ["bot_token_file", "bot_token"],
