@@ -9,23 +9,15 @@ import * as path from "node:path";
 import { dump, load } from "js-yaml";
 import { hetznerServerTypes } from "../components/catalog";
 import { durationMs } from "../components/config";
-import { prodReceiverOverrides, type RecordedRequest } from "../rehearsal/fakes";
+import { prodReceiverOverrides, telegramPath, telegramText, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
+import { isRecord } from "../rehearsal/rewrite";
 
-const telegramPath = /^\/bot[^/]+\/sendMessage$/;
 const appJob = "ai-engine";
 const runStarted = Date.now();
 const log = (line: string): void => console.log(`[bench +${((Date.now() - runStarted) / 1000).toFixed(1)}s] ${line}`);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function text(r: RecordedRequest): string {
-    const json = r.json;
-    return isRecord(json) && "text" in json ? String(json.text) : "";
-}
+const text = telegramText;
 
 function firingTelegram(r: Rehearsal, alertname: string, extra?: string): RecordedRequest | undefined {
     return r.fakes.requestsTo(telegramPath).find((m) => m.status === 200 && text(m).includes("Alerts Firing:")

@@ -31,6 +31,15 @@ export interface RecordedRequest {
     readonly status: number;
 }
 
+/** Where Alertmanager's Telegram notifier posts messages (the Bot API's sendMessage). */
+export const telegramPath = /^\/bot[^/]+\/sendMessage$/;
+
+/** The `text` of a Telegram message (JSON or form-encoded), or "" for anything else. */
+export function telegramText(r: RecordedRequest): string {
+    const json = r.json;
+    return typeof json === "object" && json !== null && "text" in json ? String(json.text) : "";
+}
+
 export interface FakeReceivers {
     /** http://127.0.0.1:<port> */
     readonly url: string;

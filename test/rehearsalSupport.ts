@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before } from "node:test";
-import type { RecordedRequest } from "../rehearsal/fakes";
+import { telegramPath, telegramText as text, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, rehearsalBinaries, startRehearsal, type Rehearsal, type RehearsalOptions } from "../rehearsal/harness";
 import { prerequisiteMissing, type Skippable } from "./externalTools";
 
-export const telegramPath = /^\/bot[^/]+\/sendMessage$/;
+export { telegramPath, telegramText as text } from "../rehearsal/fakes";
 
 function missingBinaries(): string[] {
     return Object.keys(rehearsalBinaries).filter((b) => spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0);
@@ -35,10 +35,6 @@ export function rehearsalForFile(options: RehearsalOptions): (t: Skippable) => R
     };
 }
 
-export function text(r: RecordedRequest): string {
-    const json = r.json;
-    return typeof json === "object" && json !== null && "text" in json ? String(json.text) : "";
-}
 
 export function telegram(r: Rehearsal, alertname: string, state: "Firing" | "Resolved"): RecordedRequest[] {
     return r.fakes.requestsTo(telegramPath).filter((m) => m.status === 200 && text(m).includes(`Alerts ${state}:`) && text(m).includes(`alertname = ${alertname}`));
