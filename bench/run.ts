@@ -12,7 +12,7 @@ import { durationMs } from "../components/config";
 import { prodReceiverOverrides, telegramPath, telegramText, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
-import { isRecord } from "../rehearsal/rewrite";
+import { isRecord } from "../components/typeGuards";
 
 const appJob = "ai-engine";
 const runStarted = Date.now();

@@ -2,6 +2,7 @@
 // meaning, parsed from the optional structured config key `alertThresholds` (name → number).
 // Everything else about the rules (expressions, `for` durations, severities) is fixed in
 // render/rules.ts so that the promtool tests in rules/tests cover what is deployed.
+import { isRecord } from "./typeGuards";
 
 export interface ThresholdSpec {
     readonly default: number;
@@ -61,10 +62,6 @@ export const appMetricDefaults = {
 } as const;
 
 const key = "alertThresholds";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Structured values arrive as JSON strings from `pulumi config`, as YAML values from files. */
 function decode(raw: unknown, problems: string[]): Record<string, unknown> {

@@ -4,6 +4,7 @@
 // each naming the key and the fix.
 import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
 import { hetznerLocations, hetznerServerTypes, hostReservedMemoryMb } from "./catalog";
+import { isRecord } from "./typeGuards";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -286,10 +287,6 @@ class Reader {
             `${key}: "${v}" is not pinned; name an exact version such as prom/prometheus:v3.5.0 (never latest)`);
         return v;
     }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Reads a field of a structured list item, with the same coercions as top-level keys. */

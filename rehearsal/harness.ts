@@ -335,11 +335,14 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             apps,
             dir,
             rulesDir: path.join(configDir, promRules),
-            timings: {
-                scrapeMs,
-                evaluationMs: scaleDurationMs(monitoring.prometheus.evaluationInterval, scale),
-                groupWaitMs: scaleDurationMs(monitoring.alertmanager.groupWait, scale),
-                groupIntervalMs: scaleDurationMs(monitoring.alertmanager.groupInterval, scale),
+            // Derived from the current config, so they follow applyConfig.
+            get timings() {
+                return {
+                    scrapeMs: scaleDurationMs(monitoring.prometheus.scrapeInterval, scale),
+                    evaluationMs: scaleDurationMs(monitoring.prometheus.evaluationInterval, scale),
+                    groupWaitMs: scaleDurationMs(monitoring.alertmanager.groupWait, scale),
+                    groupIntervalMs: scaleDurationMs(monitoring.alertmanager.groupInterval, scale),
+                };
             },
             scaled: (d) => scaleDurationMs(d, scale),
             stopRedis: async (name) => {

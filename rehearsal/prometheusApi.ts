@@ -1,6 +1,6 @@
 // The parts of Prometheus' HTTP API the rehearsal, its tests and the benchmark read.
 import { httpGet } from "./processes";
-import { isRecord, records } from "./rewrite";
+import { isRecord, records } from "../components/typeGuards";
 
 export interface Sample {
     readonly labels: Readonly<Record<string, string>>;

@@ -11,16 +11,9 @@ import { alertmanagerConfigFile } from "../components/render/alertmanager";
 import { nodeExporterHostMounts } from "../components/render/exporters";
 import type { RenderedFile } from "../components/render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
+import { isRecord, records } from "../components/typeGuards";
 
 const minimumMs = 1000;
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function records(v: unknown): Record<string, unknown>[] {
-    return Array.isArray(v) ? v.filter(isRecord) : [];
-}
 
 /** `duration` divided by `scale`, at least 1s, in milliseconds. */
 export function scaleDurationMs(duration: string, scale: number): number {

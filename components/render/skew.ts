@@ -14,6 +14,7 @@
 import { dump, load } from "js-yaml";
 import type { RenderedFile } from "./files";
 import { alertmanagerContainerPath } from "./alertmanager";
+import { isRecord, records } from "../typeGuards";
 
 /**
  * Metrics the deployed images export that Debian's older binaries do not, so a panel showing them
@@ -29,14 +30,6 @@ const inlinedFields: Readonly<Record<string, readonly [string, string]>> = {
     discord_configs: ["webhook_url_file", "webhook_url"],
     webhook_configs: ["url_file", "url"],
 };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function records(v: unknown): Record<string, unknown>[] {
-    return Array.isArray(v) ? v.filter(isRecord) : [];
-}
 
 function inlineSecret(notifier: Record<string, unknown>, fileField: string, inlineField: string,
     secrets: ReadonlyMap<string, string>): void {
