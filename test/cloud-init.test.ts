@@ -26,6 +26,7 @@ interface CloudConfig {
     runcmd: string[][];
     ssh_keys: Record<string, string>;
     ssh_genkeytypes: string[];
+    ssh_deletekeys: boolean;
 }
 
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests deploy@laptop";
@@ -106,6 +107,7 @@ test("the server presents only the generated ed25519 host key", () => {
     const config = parsed();
     assert.deepEqual(config.ssh_keys, { ed25519_private: hostKey.privateKey, ed25519_public: "ssh-ed25519 AAAAhost" });
     // cloud-init generates a listed type only when its key file is missing: ed25519's comes from ssh_keys.
+    assert.equal(config.ssh_deletekeys, true, "the image's own host keys are removed");
     assert.deepEqual(config.ssh_genkeytypes, ["ed25519"]);
 });
 

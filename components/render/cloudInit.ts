@@ -144,9 +144,11 @@ export function renderCloudInit(args: CloudInitArgs): string {
             ssh_authorized_keys: [...args.sshPublicKeys],
         }],
         ssh_keys: { ed25519_private: args.hostKey.privateKey, ed25519_public: args.hostKey.publicKey.trim() },
-        // Only the key we know: cloud-init generates a listed type only when its key file is
-        // missing, and ed25519's is written from ssh_keys. (An empty list would say the same, but
-        // cloud-init's schema requires at least one entry.)
+        // Only the key we know. cloud-init deletes the image's host keys (ssh_deletekeys) and,
+        // given ssh_keys, generates none (checked in cc_ssh.py of 22.4.2). Should a version
+        // generate anyway, it makes only the listed types whose key file is missing, and ed25519's
+        // comes from ssh_keys. (Not `[]`: the schema requires at least one entry.)
+        ssh_deletekeys: true,
         ssh_genkeytypes: ["ed25519"],
         disable_root: true,
         ssh_pwauth: false,
