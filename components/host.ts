@@ -9,7 +9,7 @@ import * as tls from "@pulumi/tls";
 import { HostConfig } from "./config";
 import { hostKeyOptions, knownHostsLine } from "./render/access";
 import { HostShell } from "./hostShell";
-import { renderCloudInit } from "./render/cloudInit";
+import { hostCloudInit } from "./render/cloudInit";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 
@@ -20,17 +20,20 @@ export interface HostArgs {
     readonly stack: string;
 }
 
-/** What the Hetzner modes produce: the server and the attachment that puts it behind the firewall. */
+/** What the Hetzner modes produce: the server and the attachment that keeps it behind the firewall. */
 interface HetznerServer {
     readonly server: hcloud.Server;
     readonly firewallAttachment: hcloud.FirewallAttachment;
 }
 
 /**
- * Server properties ignored after creation: changing any of them would replace the server and
- * lose its data. To really re-provision, run `pulumi up --replace <server urn>`.
+ * Server properties ignored after creation: changing userData, sshKeys or image would replace the
+ * server and lose its data (to really re-provision, run `pulumi up --replace <server urn>`).
+ * firewallIds only matters at creation, so that the first boot is already behind the firewall;
+ * afterwards the FirewallAttachment keeps it applied, and servers created before firewallIds was
+ * set see no diff at all.
  */
-export const newServerIgnoredChanges = ["userData", "sshKeys", "image"];
+export const newServerIgnoredChanges = ["userData", "sshKeys", "image", "firewallIds"];
 
 /**
  * An adopted server is not ours to reshape: Pulumi reads it, protects it and attaches the
@@ -147,23 +150,29 @@ export class Host extends pulumi.ComponentResource {
             rules: firewallRules(config),
             labels: labels(args.stack),
         }, { parent: this });
-        const server = config.mode === "hetzner"
-            ? this.newServer(name, args, hostKey)
-            : this.adoptedServer(name, config);
-        // An attachment rather than the server's firewallIds, so adopted servers get the firewall too.
+        const firewallId = firewall.id.apply(Number);
+        // Only a server this program creates has a generated host key (hostMode hetzner).
+        const created = hostKey !== undefined;
+        const server = hostKey ? this.newServer(name, args, hostKey, firewallId) : this.adoptedServer(name, config);
+        // Adopted servers get the firewall only through this attachment. A created server already
+        // has it from firewallIds; the attachment stays, because stacks created before firewallIds
+        // have it in their state, and deleting it would remove the firewall from their server
+        // (the provider's delete detaches; Pulumi deletes after every update). Creating it for a
+        // server that already has the firewall is a no-op (the provider accepts "already applied").
+        // retainOnDelete: dropping it later, or destroying the stack, never detaches the firewall
+        // from a created server.
         const firewallAttachment = new hcloud.FirewallAttachment(`${name}-firewall-attachment`, {
-            firewallId: firewall.id.apply(Number),
+            firewallId,
             serverIds: [server.id.apply(Number)],
-        }, { parent: this });
+        }, { parent: this, retainOnDelete: created });
         return { server, firewallAttachment };
     }
 
-    private newServer(name: string, args: HostArgs, hostKey?: tls.PrivateKey): hcloud.Server {
+    private newServer(name: string, args: HostArgs, hostKey: tls.PrivateKey, firewallId: pulumi.Output<number>): hcloud.Server {
         const config = args.config;
         const key = this.sshKey(name, config);
-        const hostKeyPair = hostKey
-            ? pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([privateKey, publicKey]) => ({ privateKey, publicKey }))
-            : pulumi.output(undefined);
+        const hostKeyPair = pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
+            .apply(([privateKey, publicKey]) => ({ privateKey, publicKey }));
         return new hcloud.Server(`${name}-server`, {
             name: config.serverName,
             serverType: config.serverType,
@@ -171,9 +180,11 @@ export class Host extends pulumi.ComponentResource {
             image: config.image,
             publicNets: [{ ipv4Enabled: config.ipv4, ipv6Enabled: config.ipv6 }],
             sshKeys: [key.id],
+            // Applied by Hetzner before the first boot: the server is never reachable unfirewalled.
+            firewallIds: [firewallId],
             // Secret: it carries the private host key.
-            userData: pulumi.secret(pulumi.all([key.publicKey, hostKeyPair]).apply(([publicKey, hostKeyValue]) =>
-                renderCloudInit({ user: config.sshUser, sshPublicKeys: [publicKey], sshPort: config.sshPort, hostKey: hostKeyValue }))),
+            userData: pulumi.secret(pulumi.all([key.publicKey, hostKeyPair]).apply(([sshPublicKey, hostKeyValue]) =>
+                hostCloudInit(config, { sshPublicKey, hostKey: hostKeyValue }))),
             labels: labels(args.stack),
             deleteProtection: config.protect,
             rebuildProtection: config.protect,

@@ -220,6 +220,37 @@ export const prodDataProtected: ResourceValidationPolicy = {
     },
 };
 
+/** How many entries an input list has, or undefined while the list itself is unknown (first preview). */
+function knownLength(props: Record<string, unknown>, key: string): number | undefined {
+    try {
+        const value = props[key];
+        return Array.isArray(value) ? value.length : value === undefined || value === null ? 0 : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * 7. A server Hetzner creates is behind the firewall from its first boot: firewallIds on the server
+ * itself (a FirewallAttachment only applies after the server has booted). Adopted servers are
+ * imported, have no image input and get the firewall through the attachment.
+ */
+export const serversFirewalledFromFirstBoot: ResourceValidationPolicy = {
+    name: "servers-firewalled-from-first-boot",
+    description: "hcloud Servers that are created (with an image) list their firewall in firewallIds, so no boot is ever exposed.",
+    enforcementLevel: "mandatory",
+    // Reads the raw props: the typed view would throw on the firewall id, unknown in a first preview.
+    validateResource: validateResourceOfType(hcloud.Server, (_server, args, reportViolation) => {
+        if (knownString(args.props, "image") === undefined) {
+            args.notApplicable("Only servers created from an image; adopted servers get the firewall by attachment");
+        }
+        if (knownLength(args.props, "firewallIds") === 0) {
+            reportViolation(`Server "${args.name}" is created without firewallIds, so it boots before any firewall applies: ` +
+                `set firewallIds: [firewall.id.apply(Number)] on the server (components/host.ts newServer).`);
+        }
+    }),
+};
+
 export const policies: ResourceValidationPolicy[] = [
     containersPublishOnLoopbackOnly,
     firewallInboundSshAndIcmpOnly,
@@ -227,4 +258,5 @@ export const policies: ResourceValidationPolicy[] = [
     containersLimitMemoryAndRotateLogs,
     grafanaNoAnonymousOrSignUp,
     prodDataProtected,
+    serversFirewalledFromFirstBoot,
 ];

@@ -5,9 +5,12 @@ import * as path from "path";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { dashboardsDir, projectDir, stackRawConfig } from "../components/stackFiles";
 import { localUrls, tunnelCommand } from "../components/render/access";
-import { renderCloudInit } from "../components/render/cloudInit";
+import { hostCloudInit, renderPlaceholders } from "../components/render/cloudInit";
 import { readDashboards } from "../components/render/grafana";
 import { renderStackFiles } from "../components/render";
+
+/** Where render writes a new server's user data, relative to its output directory. */
+export const cloudInitRenderPath = "host/cloud-init.yml";
 
 export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
     const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true });
@@ -23,10 +26,8 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
     };
     for (const f of files.filter((x) => !x.secret)) write(`${path.basename(m.configRoot)}/${f.path}`, f.content);
     if (config.host.mode === "hetzner") {
-        write("host/cloud-init.yml", renderCloudInit({
-            user: config.host.sshUser, sshPort: config.host.sshPort,
-            sshPublicKeys: config.host.sshPublicKey ? [config.host.sshPublicKey] : [],
-        }));
+        // The deployed user data, with placeholders where it holds values made at deploy time.
+        write(cloudInitRenderPath, hostCloudInit(config.host, renderPlaceholders(config.host)));
     }
     const secrets = files.filter((x) => x.secret).map((x) => `${m.configRoot}/${x.path} (mode 0400, uid ${x.owner})`);
     const address = config.host.sshHost ?? "<server address>";

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { load } from "js-yaml";
 import {
-    autoUpgradesPath, dockerDaemonPath, renderCloudInit, sshHardeningPath, type CloudInitArgs,
+    autoUpgradesPath, dockerDaemonPath, dockerMetadataDropInPath, metadataAddress, metadataBlockScript,
+    metadataBlockScriptPath, metadataBlockUnit, metadataBlockUnitPath, renderCloudInit, sshHardeningPath, type CloudInitArgs,
 } from "../components/render/cloudInit";
 
 interface CloudUser {
@@ -23,10 +24,14 @@ interface CloudConfig {
     packages: string[];
     write_files: { path: string; content: string; permissions: string }[];
     runcmd: string[][];
+    ssh_keys: Record<string, string>;
+    ssh_genkeytypes: string[];
+    ssh_deletekeys: boolean;
 }
 
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests deploy@laptop";
-const defaults: CloudInitArgs = { user: "deploy", sshPublicKeys: [key], sshPort: 22 };
+const hostKey = { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET\n-----END OPENSSH PRIVATE KEY-----\n", publicKey: "ssh-ed25519 AAAAhost\n" };
+const defaults: CloudInitArgs = { user: "deploy", sshPublicKeys: [key], sshPort: 22, hostKey };
 
 function parsed(args: Partial<CloudInitArgs> = {}): CloudConfig {
     const text = renderCloudInit({ ...defaults, ...args });
@@ -96,4 +101,49 @@ test("long keys are not folded (lineWidth -1)", () => {
     const long = `ssh-rsa ${"A".repeat(700)} me@host`;
     const text = renderCloudInit({ ...defaults, sshPublicKeys: [long] });
     assert.ok(text.split("\n").some((line) => line.includes(long)));
+});
+
+test("the server presents only the generated ed25519 host key", () => {
+    const config = parsed();
+    assert.deepEqual(config.ssh_keys, { ed25519_private: hostKey.privateKey, ed25519_public: "ssh-ed25519 AAAAhost" });
+    // cloud-init generates a listed type only when its key file is missing: ed25519's comes from ssh_keys.
+    assert.equal(config.ssh_deletekeys, true, "the image's own host keys are removed");
+    assert.deepEqual(config.ssh_genkeytypes, ["ed25519"]);
+});
+
+test("the metadata block is installed by its own unit, which Docker requires and starts after, on every boot", () => {
+    const config = parsed();
+    const script = config.write_files.find((f) => f.path === metadataBlockScriptPath);
+    assert.equal(script?.permissions, "0755", "the unit executes the script directly");
+    assert.equal(script?.content, metadataBlockScript());
+    const unit = file(config, metadataBlockUnitPath).split("\n");
+    assert.ok(unit.includes(`ExecStart=${metadataBlockScriptPath}`), unit.join("\n"));
+    assert.ok(unit.includes("Before=docker.service"));
+    assert.ok(unit.includes("Type=oneshot") && unit.includes("RemainAfterExit=yes"));
+    assert.ok(unit.includes("WantedBy=multi-user.target"), "enabled on its own too, for boots without Docker");
+    const dropIn = file(config, dockerMetadataDropInPath).split("\n");
+    assert.ok(dockerMetadataDropInPath.startsWith("/etc/systemd/system/docker.service.d/"), "a drop-in for docker.service");
+    // Requires, not Wants: if the rules cannot be installed, Docker (and so every container) stays down.
+    assert.ok(dropIn.includes(`Requires=${metadataBlockUnit}`), dropIn.join("\n"));
+    assert.ok(dropIn.includes(`After=${metadataBlockUnit}`), dropIn.join("\n"));
+    // write_files runs in cloud-init's first stage; Docker is installed (and first started) later.
+    const commands = config.runcmd.map((c) => c.join(" "));
+    const enableBlock = commands.indexOf(`systemctl enable --now ${metadataBlockUnit}`);
+    assert.ok(enableBlock >= 0, commands.join("; "));
+    assert.ok(commands.indexOf("systemctl daemon-reload") < enableBlock, "systemd must read the new unit first");
+    assert.ok(enableBlock < commands.indexOf("systemctl enable --now docker"));
+    assert.ok(config.packages.includes("iptables"));
+});
+
+test("the block drops routed (container) traffic and non-root local traffic to the metadata address, idempotently", () => {
+    const lines = metadataBlockScript().split("\n").filter((l) => l.startsWith("iptables"));
+    assert.equal(lines.length, 2, lines.join("\n"));
+    const [routed, local] = lines;
+    for (const line of lines) {
+        assert.match(line, new RegExp(`-d ${metadataAddress.replace(/\./g, "\\.")}/32 .*-j DROP`));
+        // Checked (-C) before inserted (-I ... 1): a re-run adds nothing, and the rule comes first.
+        assert.match(line, /^iptables -w -t \w+ -C (\w+) (.*) 2>\/dev\/null \|\| iptables -w -t \w+ -I \1 1 \2$/);
+    }
+    assert.match(routed, /-t raw -C PREROUTING /, "raw PREROUTING comes before Docker's FORWARD chains");
+    assert.match(local, /-t filter -C OUTPUT .*-m owner ! --uid-owner 0 /, "root (cloud-init) keeps access");
 });

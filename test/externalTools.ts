@@ -12,6 +12,10 @@ export interface Skippable {
 const debianPackage: Readonly<Record<string, string>> = {
     promtool: "prometheus",
     amtool: "prometheus-alertmanager",
+    "cloud-init": "cloud-init",
+    iptables: "iptables",
+    ip: "iproute2",
+    setpriv: "util-linux",
 };
 
 /** A missing prerequisite: a failure in CI (which installs everything), a skip with `message` elsewhere. */

@@ -141,14 +141,24 @@ test("hetzner: a new server behind a firewall that lets in only SSH and ICMP", a
     assert.equal(cloudConfig.users[0].name, "deploy");
     assert.deepEqual(cloudConfig.users[0].ssh_authorized_keys, [publicKey]);
     assert.deepEqual(cloudConfig.ssh_keys, { ed25519_private: generatedPrivateHostKey, ed25519_public: generatedHostKey });
-    assert.deepEqual(cloudConfig.ssh_genkeytypes, []);
+    assert.deepEqual(cloudConfig.ssh_genkeytypes, ["ed25519"]);
 
     const serverOptions = d.options.get("new-server");
-    assert.deepEqual(serverOptions?.ignoreChanges, ["userData", "sshKeys", "image"]);
+    // firewallIds too: a server created before it was set must not be updated (see the firewall tests).
+    assert.deepEqual(serverOptions?.ignoreChanges, ["userData", "sshKeys", "image", "firewallIds"]);
     assert.equal(serverOptions?.protect, true);
 });
 
-test("hetzner: the firewall attachment references the firewall and the server by number", async () => {
+test("hetzner: a new server is created with the firewall (firewallIds), so its first boot is already firewalled", async () => {
+    const d = await deploy("fw", { hostMode: "hetzner", sshPublicKey: publicKey });
+    const firewall = only(d, "hcloud:index/firewall:Firewall");
+    const firewallId = Number(firewall.id);
+    assert.ok(Number.isInteger(firewallId), `firewall id ${firewall.id}`);
+    // A number, as the provider's schema wants (a string id would be refused).
+    assert.deepEqual(only(d, "hcloud:index/server:Server").inputs.firewallIds, [firewallId]);
+});
+
+test("hetzner: the attachment that existing stacks already have is kept and can never detach a created server's firewall", async () => {
     const d = await deploy("att", { hostMode: "hetzner", sshPublicKey: publicKey });
     const attachment = only(d, "hcloud:index/firewallAttachment:FirewallAttachment");
     const firewallId = Number(only(d, "hcloud:index/firewall:Firewall").id);
@@ -156,6 +166,10 @@ test("hetzner: the firewall attachment references the firewall and the server by
     assert.ok(Number.isInteger(firewallId) && Number.isInteger(serverId));
     assert.equal(attachment.inputs.firewallId, firewallId);
     assert.deepEqual(attachment.inputs.serverIds, [serverId]);
+    // Same name as before firewallIds existed, so an existing stack sees no change; retained on
+    // delete, so removing it (or destroying the stack) never detaches the firewall from the server.
+    assert.equal(attachment.name, "att-firewall-attachment");
+    assert.equal(d.options.get("att-firewall-attachment")?.retainOnDelete, true);
 });
 
 test("hetzner: an existing Hetzner key is looked up by name and given to the deploy user", async () => {
@@ -188,8 +202,12 @@ test("hetzner-existing: the server is imported by id, protected, never reshaped,
     }
     assert.equal(d.resources.filter((r) => r.type === "hcloud:index/sshKey:SshKey").length, 0);
     only(d, "hcloud:index/firewall:Firewall");
+    // Imported, so it cannot be created with firewallIds: the attachment alone applies the firewall,
+    // and deleting it (un-adopting) detaches it, as it should.
+    assert.equal(server.inputs.firewallIds, undefined);
     const attachment = only(d, "hcloud:index/firewallAttachment:FirewallAttachment");
     assert.deepEqual(attachment.inputs.serverIds, [4711]);
+    assert.notEqual(d.options.get("adopted-firewall-attachment")?.retainOnDelete, true);
 });
 
 test("ssh: no Hetzner resource at all, and the address is sshHost", async () => {

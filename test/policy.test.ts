@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     containersLimitMemoryAndRotateLogs, containersPublishOnLoopbackOnly, firewallInboundSshAndIcmpOnly,
-    grafanaNoAnonymousOrSignUp, imagePinProblem, imagesPinned, policies, prodDataProtected, stackOfUrn,
+    grafanaNoAnonymousOrSignUp, imagePinProblem, imagesPinned, policies, prodDataProtected, serversFirewalledFromFirstBoot, stackOfUrn,
 } from "../policy/policies";
 import { ProgramRun, Registration, runProgram } from "./harness";
 import { stackRawConfig } from "../components/stackFiles";
@@ -101,7 +101,7 @@ const grafanaEnvs = [
 ];
 
 test("every policy is mandatory, uniquely named and described", () => {
-    assert.equal(policies.length, 6);
+    assert.equal(policies.length, 7);
     assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
     for (const p of policies) {
         assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -244,6 +244,22 @@ describe("prod data is protected", () => {
     test("other stacks and other types are not its business", async () => {
         assert.equal((await validate(policy, resourceArgs(types.volume, "v", { name: "v" }, {}, "staging"))).applicable, false);
         assert.equal((await validate(policy, resourceArgs(types.container, "c", goodContainer(), {}))).applicable, false);
+    });
+});
+
+describe("a created server is firewalled from its first boot", () => {
+    const policy = serversFirewalledFromFirstBoot;
+    const created = { serverType: "cx23", image: "ubuntu-24.04" };
+    test("a created server with firewallIds passes", async () => {
+        await assertPasses(policy, resourceArgs(types.server, "host-server", { ...created, firewallIds: [1001] }));
+    });
+    test("a created server without firewallIds, or with none, is a violation", async () => {
+        await assertViolates(policy, resourceArgs(types.server, "host-server", created), [/without firewallIds/, /set firewallIds/]);
+        await assertViolates(policy, resourceArgs(types.server, "host-server", { ...created, firewallIds: [] }), [/boots before any firewall/]);
+    });
+    test("an adopted server (no image) and other types are not its business", async () => {
+        assert.equal((await validate(policy, resourceArgs(types.server, "host-server", { serverType: "cx23" }))).applicable, false);
+        assert.equal((await validate(policy, resourceArgs(types.firewall, "host-firewall", { rules: [] }))).applicable, false);
     });
 });
 
