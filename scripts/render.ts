@@ -3,14 +3,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { dashboardsDir, projectDir, stackRawConfig } from "../components/stackFiles";
+import { dashboardsDir, projectDir, stackConfigSource, stackRawConfig } from "../components/stackFiles";
 import { localUrls, tunnelCommand } from "../components/render/access";
 import { renderCloudInit } from "../components/render/cloudInit";
 import { readDashboards } from "../components/render/grafana";
 import { renderStackFiles } from "../components/render";
 
 export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
-    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true });
+    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true, source: stackConfigSource(stack, stackDir) });
     const m = config.monitoring;
     const files = renderStackFiles(m, readDashboards(dashboardsDir));
     fs.rmSync(outDir, { recursive: true, force: true });
