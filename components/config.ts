@@ -525,7 +525,7 @@ export function normalizeConfigRoot(text: string): string {
 const systemDirectories = ["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/media", "/mnt", "/opt", "/proc", "/root",
     "/run", "/sbin", "/snap", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/lib/docker", "/var/log", "/var/tmp"];
 /** Trees nothing of ours may live in (system files, kernel interfaces, tmpfs, Docker's own state). */
-const systemTrees = /^\/(bin|boot|dev|etc|lib[^/]*|proc|run|sbin|snap|sys|tmp|usr|var\/lib\/docker|var\/tmp)(\/|$)/;
+const systemTrees = /^\/(bin|boot|dev|etc|lib|lib32|lib64|libx32|proc|run|sbin|snap|sys|tmp|usr|var\/lib\/docker|var\/tmp)(\/|$)/;
 
 /** What is wrong with configRoot, completing "configRoot: "<text>" …", or undefined. */
 function checkConfigRoot(text: string, normal: string): string | undefined {
