@@ -304,3 +304,29 @@ test("a backslash in errorStatus keeps its regex meaning: 5\\d\\d counts 500s, n
         fs.rmSync(dir, { recursive: true, force: true });
     }
 });
+
+// --- what the stack prints for a shell is quoted word by word ---
+
+/** The words a POSIX shell makes of `line`, without running any of them. */
+function wordsOf(line: string): string[] {
+    const result = spawnSync("/bin/sh", ["-c", `printf '%s\\0' ${line}`], { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.split("\0").slice(0, -1);
+}
+
+test("shellWord: any string comes back from the shell as one word, unchanged", async () => {
+    const { shellWord } = await import("../components/render/access");
+    for (const word of ["deploy@203.0.113.10", "qt; rm -rf ~", "$(reboot)", "`id`", "it's", "a b", "*", "-L 3001:127.0.0.1:3001", "'", "\\", "\"$HOME\"", "x\ny"]) {
+        assert.deepEqual(wordsOf(shellWord(word)), [word], JSON.stringify(word));
+    }
+});
+
+test("the printed ssh and tunnel commands are, word for word, the ssh arguments intended", async () => {
+    const { hostKeyOptions, sshCommand, tunnelCommand } = await import("../components/render/access");
+    const config = parse({ grafanaPort: 3001 });
+    const target = { user: "qt", address: "203.0.113.10", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey" };
+    const destination = [...hostKeyOptions(target), "-p", "2222", "qt@203.0.113.10"];
+    assert.deepEqual(wordsOf(sshCommand(target)), ["ssh", ...destination]);
+    assert.deepEqual(wordsOf(tunnelCommand(config.monitoring, target)),
+        ["ssh", "-N", "-L", "3001:127.0.0.1:3001", "-L", "9090:127.0.0.1:9090", "-L", "9093:127.0.0.1:9093", ...destination]);
+});
