@@ -330,3 +330,10 @@ test("the printed ssh and tunnel commands are, word for word, the ssh arguments 
     assert.deepEqual(wordsOf(tunnelCommand(config.monitoring, target)),
         ["ssh", "-N", "-L", "3001:127.0.0.1:3001", "-L", "9090:127.0.0.1:9090", "-L", "9093:127.0.0.1:9093", ...destination]);
 });
+
+test("the README states the disk headroom the code uses", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    assert.match(readme, new RegExp(`disk minus ${hostReservedDiskGb} GB of headroom`));
+    const cx23Max = Math.floor((hetznerServerDiskGb.cx23 - hostReservedDiskGb) * 1e9 / 2 ** 30);
+    assert.match(readme, new RegExp(`at most ${cx23Max}GB on a cx23 \\(${hetznerServerDiskGb.cx23} GB\\)`));
+});
