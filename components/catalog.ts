@@ -36,8 +36,10 @@ export const dockerHostAlias = "host.docker.internal";
 
 /**
  * Current Hetzner Cloud server types (cx22/cpx11 and friends were retired): memory in MiB and local
- * disk in GB, as Hetzner's price list and `hcloud server-type list` state them. Used to reject
- * unknown types, and to check that the containers' memory limits and Prometheus' retentionSize fit.
+ * disk in GB. Used to reject unknown types, and to check that the containers' memory limits and
+ * Prometheus' retentionSize fit. The disk figures are Hetzner's price list as public listings quoted
+ * it in 2026, not read from the API here; `hcloud server-type describe <type>` (the API's `disk`)
+ * is the authority if Hetzner changes a type.
  */
 const hetznerServerSizes: Readonly<Record<string, { readonly memoryMb: number; readonly diskGb: number }>> = {
     cx23: { memoryMb: 4096, diskGb: 40 }, cx33: { memoryMb: 8192, diskGb: 80 },
@@ -69,6 +71,7 @@ export const hostReservedMemoryMb = 512;
  * images twice over while an upgrade pulls the new ones (about 3 GB), container logs (logMaxSize ×
  * logMaxFiles per container), the Grafana and Alertmanager volumes, and room for Prometheus to
  * write a compacted block and its WAL before it deletes old blocks (it overshoots retentionSize by
- * up to a block). 15 GB keeps a full retention on a 40 GB server above HostDiskAlmostFull's 10%.
+ * up to a block). On a 40 GB server a full retention then still leaves about 7 GB (17%) free,
+ * above HostDiskAlmostFull's 10%, for the user's own apps and their images.
  */
 export const hostReservedDiskGb = 15;

@@ -337,3 +337,22 @@ test("the README states the disk headroom the code uses", () => {
     const cx23Max = Math.floor((hetznerServerDiskGb.cx23 - hostReservedDiskGb) * 1e9 / 2 ** 30);
     assert.match(readme, new RegExp(`at most ${cx23Max}GB on a cx23 \\(${hetznerServerDiskGb.cx23} GB\\)`));
 });
+
+test("npm run render checks the stack file's keys outside the namespace too", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "refused-stack-"));
+    try {
+        fs.copyFileSync(path.join(__dirname, "..", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), [
+            "config:",
+            `  ${project}:hetznerSshKeyName: deploy`,
+            "  retentionTime: 30d",
+            "  hcloud:token: passes",
+            "",
+        ].join("\n"));
+        assert.throws(() => parseStackConfig("bad", stackRawConfig("bad", dir), { withoutSecrets: true, source: stackConfigSource("bad", dir) }),
+            (e: unknown) => e instanceof ConfigError && e.problems.length === 1 &&
+                e.problems[0] === `retentionTime: a key without a namespace is read by nobody; did you mean ${project}:retentionTime?`);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
