@@ -2,6 +2,7 @@
 // meaning, parsed from the optional structured config key `alertThresholds` (name → number).
 // Everything else about the rules (expressions, `for` durations, severities) is fixed in
 // render/rules.ts so that the promtool tests in rules/tests cover what is deployed.
+import { didYouMean } from "./suggest";
 import { isRecord } from "./typeGuards";
 
 export interface ThresholdSpec {
@@ -101,7 +102,7 @@ export function parseAlertThresholds(raw: unknown): { thresholds: AlertThreshold
     const thresholds: Record<ThresholdName, number> = { ...defaultThresholds };
     for (const [name, value] of Object.entries(given)) {
         if (!(name in thresholdSpecs)) {
-            problems.push(`${key}.${name}: unknown threshold; use one of ${thresholdNames.join(", ")}`);
+            problems.push(`${key}.${name}: unknown threshold; ${didYouMean(name, thresholdNames, (n) => `${key}.${n}`) ?? `use one of ${thresholdNames.join(", ")}`}`);
             continue;
         }
         thresholds[name as ThresholdName] = parseOne(name as ThresholdName, value, problems);

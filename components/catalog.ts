@@ -35,17 +35,43 @@ export const containerPaths = {
 export const dockerHostAlias = "host.docker.internal";
 
 /**
- * Current Hetzner Cloud server types with their memory in MiB (cx22/cpx11 and friends were retired).
- * Used to reject unknown types and to check that the containers' memory limits fit the server.
+ * Current Hetzner Cloud server types (cx22/cpx11 and friends were retired): memory in MiB and local
+ * disk in GB. Used to reject unknown types, and to check that the containers' memory limits and
+ * Prometheus' retentionSize fit. The disk figures are Hetzner's price list as public listings quoted
+ * it in 2026, not read from the API here; `hcloud server-type describe <type>` (the API's `disk`)
+ * is the authority if Hetzner changes a type.
  */
-export const hetznerServerTypes: Readonly<Record<string, number>> = {
-    cx23: 4096, cx33: 8192, cx43: 16384, cx53: 32768,
-    cpx12: 2048, cpx22: 4096, cpx32: 8192, cpx42: 16384, cpx52: 24576, cpx62: 32768,
-    cax11: 4096, cax21: 8192, cax31: 16384, cax41: 32768,
-    ccx13: 8192, ccx23: 16384, ccx33: 32768, ccx43: 65536, ccx53: 131072, ccx63: 196608,
+const hetznerServerSizes: Readonly<Record<string, { readonly memoryMb: number; readonly diskGb: number }>> = {
+    cx23: { memoryMb: 4096, diskGb: 40 }, cx33: { memoryMb: 8192, diskGb: 80 },
+    cx43: { memoryMb: 16384, diskGb: 160 }, cx53: { memoryMb: 32768, diskGb: 320 },
+    cpx12: { memoryMb: 2048, diskGb: 40 }, cpx22: { memoryMb: 4096, diskGb: 80 }, cpx32: { memoryMb: 8192, diskGb: 160 },
+    cpx42: { memoryMb: 16384, diskGb: 320 }, cpx52: { memoryMb: 24576, diskGb: 480 }, cpx62: { memoryMb: 32768, diskGb: 640 },
+    cax11: { memoryMb: 4096, diskGb: 40 }, cax21: { memoryMb: 8192, diskGb: 80 },
+    cax31: { memoryMb: 16384, diskGb: 160 }, cax41: { memoryMb: 32768, diskGb: 320 },
+    ccx13: { memoryMb: 8192, diskGb: 80 }, ccx23: { memoryMb: 16384, diskGb: 160 }, ccx33: { memoryMb: 32768, diskGb: 240 },
+    ccx43: { memoryMb: 65536, diskGb: 360 }, ccx53: { memoryMb: 131072, diskGb: 600 }, ccx63: { memoryMb: 196608, diskGb: 960 },
 };
+
+/** Memory in MiB by server type. */
+export const hetznerServerTypes: Readonly<Record<string, number>> =
+    Object.fromEntries(Object.entries(hetznerServerSizes).map(([type, size]) => [type, size.memoryMb]));
+
+/** Local disk in GB (10^9 bytes) by server type. */
+export const hetznerServerDiskGb: Readonly<Record<string, number>> =
+    Object.fromEntries(Object.entries(hetznerServerSizes).map(([type, size]) => [type, size.diskGb]));
 
 export const hetznerLocations = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
 
 /** Memory the host OS and Docker need besides the containers' limits. */
 export const hostReservedMemoryMb = 512;
+
+/**
+ * Disk (GB) that Prometheus' retentionSize must leave to everything else on the server: the OS
+ * with its package cache, journal and a spare kernel (about 5 GB on Ubuntu 24.04), the pinned
+ * images twice over while an upgrade pulls the new ones (about 3 GB), container logs (logMaxSize ×
+ * logMaxFiles per container), the Grafana and Alertmanager volumes, and room for Prometheus to
+ * write a compacted block and its WAL before it deletes old blocks (it overshoots retentionSize by
+ * up to a block). On a 40 GB server a full retention then still leaves about 7 GB (17%) free,
+ * above HostDiskAlmostFull's 10%, for the user's own apps and their images.
+ */
+export const hostReservedDiskGb = 15;

@@ -2,8 +2,11 @@
 // Input is a flat map of key → value (strings from `pulumi config`, or typed values read from
 // Pulumi.yaml defaults and Pulumi.<stack>.yaml). Every problem is collected and reported together,
 // each naming the key and the fix.
+import { posix } from "path";
 import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
-import { hetznerLocations, hetznerServerTypes, hostReservedMemoryMb } from "./catalog";
+import { hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb } from "./catalog";
+import { labelNamePattern, metricNamePattern } from "./render/promql";
+import { didYouMean } from "./suggest";
 import { isRecord } from "./typeGuards";
 
 export type Severity = "critical" | "warning" | "info";
@@ -149,7 +152,10 @@ const durationPattern = /^(\d+(y|w|d|h|m|s|ms))+$/;
 const sizePattern = /^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/;
 const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const jobNamePattern = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
-const labelNamePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** POSIX-portable user names (useradd's default rule): nothing a shell would interpret. */
+const posixUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** RFC 1123 host names (with an optional trailing dot). */
+const hostNamePattern = /^(?=.{1,253}\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const builtinJobs = ["prometheus", "alertmanager", "grafana", "node"];
 
 /** Milliseconds in a Prometheus duration such as "1h30m". */
@@ -158,6 +164,14 @@ export function durationMs(text: string): number {
     let total = 0;
     for (const m of text.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) total += Number(m[1]) * units[m[2]];
     return total;
+}
+
+export function isIpv4Address(text: string): boolean {
+    return isIpv4Cidr(`${text}/32`);
+}
+
+export function isIpv6Address(text: string): boolean {
+    return isIpv6Cidr(`${text}/128`);
 }
 
 export function isIpv4Cidr(text: string): boolean {
@@ -181,6 +195,18 @@ export interface ParseOptions {
      * secret becomes a placeholder instead of an error. Never set when deploying.
      */
     readonly withoutSecrets?: boolean;
+    /** Where the values came from; without it, keys outside the project's namespace are not checked. */
+    readonly source?: ConfigSource;
+}
+
+/** The stack's configuration as Pulumi holds it: namespaced keys, the project's and the providers'. */
+export interface ConfigSource {
+    /** The project's name: its keys are `<project>:<key>`. */
+    readonly project: string;
+    /** Namespaces of the providers the program uses (hcloud, docker, …, and pulumi itself): their keys pass. */
+    readonly providerNamespaces: readonly string[];
+    /** Every key of the stack's configuration outside `<project>:`, as written (`hcloud:token`, `retentionTime`). */
+    readonly outsideKeys: readonly string[];
 }
 
 /** A secure value from a stack file that could not be decrypted here (render without Pulumi). */
@@ -188,10 +214,12 @@ export const undecryptedSecret = "<secret: set with pulumi config set --secret>"
 
 /** Reads raw config values with type coercion, recording problems instead of throwing. */
 class Reader {
-    readonly problems: string[] = [];
-    constructor(private readonly raw: Readonly<Record<string, unknown>>) {}
+    /** Every key the parser asked for: whatever else the input holds is unknown. */
+    readonly read = new Set<string>();
+    constructor(private readonly raw: Readonly<Record<string, unknown>>, readonly problems: string[] = []) {}
 
     private value(key: string): unknown {
+        this.read.add(key);
         const v = this.raw[key];
         if (v && typeof v === "object" && "secure" in (v as object)) return undecryptedSecret;
         return v;
@@ -242,6 +270,7 @@ class Reader {
 
     /** Structured values arrive as JSON strings from `pulumi config`, as YAML values from files. */
     structured(key: string, fallback: unknown): unknown {
+        this.read.add(key);
         const v = this.raw[key];
         if (v === undefined || v === null || v === "") return fallback;
         if (typeof v !== "string") return v;
@@ -291,10 +320,31 @@ class Reader {
 
 /** Reads a field of a structured list item, with the same coercions as top-level keys. */
 function itemReader(item: Record<string, unknown>, path: string, problems: string[]): Reader {
-    const r = new Reader(Object.fromEntries(Object.entries(item).map(([k, v]) => [`${path}.${k}`, v])));
-    // Share one problem list so the caller sees everything.
-    (r as { problems: string[] }).problems = problems;
-    return r;
+    return new Reader(Object.fromEntries(Object.entries(item).map(([k, v]) => [`${path}.${k}`, v])), problems);
+}
+
+/** Fields of a structured item that its parser never read: a typo, or a field of another kind of item. */
+function checkUnknownFields(item: Record<string, unknown>, path: string, ir: Reader, what: string, problems: string[]): void {
+    const known = [...ir.read].map((k) => k.slice(path.length + 1));
+    for (const field of Object.keys(item)) {
+        if (ir.read.has(`${path}.${field}`)) continue;
+        const hint = didYouMean(field, known, (f) => `${path}.${f}`) ?? `remove it; its fields are ${known.join(", ")}`;
+        problems.push(`${path}.${field}: ${what} has no field ${field}; ${hint}`);
+    }
+}
+
+/** Why an app may not set this target label, or undefined when it may. */
+function reservedLabelProblem(appPath: string, name: string): string | undefined {
+    if (name === "job") {
+        return `job is the scrape job's name, set from ${appPath}.job, and TargetDown and every per-app rule select on it; ` +
+            `remove the label and rename ${appPath}.job instead`;
+    }
+    if (name === "instance") {
+        return "instance tells the targets apart (each one's host:port); one value for all of them breaks TargetDown and the per-app alerts; remove it";
+    }
+    if (name.startsWith("__")) return "names starting with __ are reserved for Prometheus' own labels (__address__, __metrics_path__ …); remove it or rename it";
+    if (!labelNamePattern.test(name)) return "not a valid Prometheus label name; use letters, digits and _, not starting with a digit";
+    return undefined;
 }
 
 function parseApps(r: Reader): AppTarget[] {
@@ -322,36 +372,45 @@ function parseApps(r: Reader): AppTarget[] {
         const labels: Record<string, string> = {};
         if (isRecord(rawLabels)) {
             for (const [name, value] of Object.entries(rawLabels)) {
-                r.check(labelNamePattern.test(name) && !name.startsWith("__"), `${path}.labels.${name}: not a valid Prometheus label name`);
+                const problem = reservedLabelProblem(path, name);
+                r.check(problem === undefined, `${path}.labels.${name}: ${problem}`);
+                r.check(["string", "number", "boolean"].includes(typeof value), `${path}.labels.${name}: expected a text value, got ${JSON.stringify(value)}`);
                 labels[name] = String(value);
             }
         } else r.check(false, `${path}.labels: expected a map of label name to value`);
-        return { job, targets, metricsPath, scheme: scheme === "https" ? "https" : "http", labels, metrics: parseAppMetrics(ir, path) };
+        const metrics = parseAppMetrics(ir, path);
+        checkUnknownFields(item, path, ir, "an app", r.problems);
+        return { job, targets, metricsPath, scheme: scheme === "https" ? "https" : "http", labels, metrics };
     });
 }
 
-const metricNamePattern = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** RE2, which Prometheus uses, has no lookaround and no backreferences; JavaScript would accept them. */
+const notRe2 = /\(\?<?[=!]|\\[1-9]/;
 
 function parseAppMetrics(ir: Reader, path: string): AppMetrics {
     const name = (field: string, fallback: string) => {
         const value = ir.string(`${path}.${field}`, fallback);
-        ir.check(metricNamePattern.test(value), `${path}.${field}: "${value}" is not a Prometheus metric name`);
+        ir.check(metricNamePattern.test(value), `${path}.${field}: "${value}" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit`);
         return value;
     };
+    const statusLabel = ir.string(`${path}.statusLabel`, appMetricDefaults.statusLabel);
+    ir.check(labelNamePattern.test(statusLabel) && !statusLabel.startsWith("__") && statusLabel !== "job",
+        `${path}.statusLabel: "${statusLabel}" is not a label name the app can set; use letters, digits and _ (not job, not starting with __), e.g. status or code`);
     const errors = ir.optionalString(`${path}.errorsMetric`);
-    ir.check(!errors || metricNamePattern.test(errors), `${path}.errorsMetric: "${errors}" is not a Prometheus metric name`);
+    ir.check(!errors || metricNamePattern.test(errors), `${path}.errorsMetric: "${errors}" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit`);
     const unit = ir.string(`${path}.durationUnit`, "seconds");
     ir.check(unit === "seconds" || unit === "milliseconds", `${path}.durationUnit: "${unit}" must be seconds or milliseconds`);
     const errorStatus = ir.string(`${path}.errorStatus`, appMetricDefaults.errorStatusRegex);
     try {
         new RegExp(errorStatus);
+        ir.check(!notRe2.test(errorStatus), `${path}.errorStatus: "${errorStatus}" uses lookaround or a backreference, which Prometheus' regular expressions (RE2) lack; write it like 5.. or 5..|429`);
     } catch {
         ir.check(false, `${path}.errorStatus: "${errorStatus}" is not a regular expression; write it like 5.. or 5..|429`);
     }
     return {
         requests: name("requestsMetric", appMetricDefaults.requests),
         errors,
-        statusLabel: name("statusLabel", appMetricDefaults.statusLabel),
+        statusLabel,
         errorStatus,
         duration: name("durationMetric", appMetricDefaults.duration),
         durationUnit: unit === "milliseconds" ? "milliseconds" : "seconds",
@@ -370,7 +429,9 @@ function parseRedis(r: Reader): RedisTarget[] {
         r.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
         const address = ir.string(`${path}.address`);
         r.check(address === "" || hostPortPattern.test(address), `${path}.address: "${address}" is not host:port; write it like redis:6379`);
-        return { name, address, password: ir.optionalString(`${path}.password`) };
+        const password = ir.optionalString(`${path}.password`);
+        checkUnknownFields(item, path, ir, "a Redis server", r.problems);
+        return { name, address, password };
     });
 }
 
@@ -386,59 +447,127 @@ function parseReceivers(r: Reader, options: ParseOptions): Receiver[] {
             r.check(false, `${path}: expected an object with name and type`);
             continue;
         }
-        const ir = itemReader(item, path, r.problems);
-        if (!ir.boolean(`${path}.enabled`, true)) continue;
-        const name = ir.string(`${path}.name`);
-        r.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
-        const type = ir.string(`${path}.type`) as ReceiverType;
-        if (!receiverTypes.includes(type)) {
-            r.check(false, `${path}.type: "${type}" is not one of ${receiverTypes.join(", ")}`);
-            continue;
-        }
-        const sev = ir.stringList(`${path}.severities`, ["critical", "warning"]);
-        for (const s of sev) r.check(severities.includes(s as Severity), `${path}.severities: "${s}" is not one of ${severities.join(", ")}`);
-        const base = { name, severities: sev.filter((s): s is Severity => severities.includes(s as Severity)) };
-        const secretField = receiverSecretField[type];
-        if (secretField && !ir.has(`${path}.${secretField}`) && !options.withoutSecrets) {
-            r.check(false, `${path}.${secretField}: receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
-                `set it with \`pulumi config set --secret --path '${path}.${secretField}' <value>\` or set ${path}.enabled to false`);
-        }
-        const secret = secretField ? ir.string(`${path}.${secretField}`, undecryptedSecret) : "";
-        switch (type) {
-            case "telegram": {
-                const chatId = ir.integer(`${path}.chatId`, 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-                r.check(chatId !== 0, `${path}.chatId: set the numeric Telegram chat id (for groups it starts with -100)`);
-                receivers.push({ ...base, type, chatId, botToken: secret, apiUrl: ir.optionalString(`${path}.apiUrl`) });
-                break;
-            }
-            case "discord":
-                receivers.push({ ...base, type, webhookUrl: secret });
-                break;
-            case "slack":
-                receivers.push({ ...base, type, webhookUrl: secret, channel: ir.optionalString(`${path}.channel`) });
-                break;
-            case "pagerduty":
-                receivers.push({ ...base, type, routingKey: secret, url: ir.optionalString(`${path}.url`) });
-                break;
-            case "webhook":
-                receivers.push({ ...base, type, url: secret });
-                break;
-            case "email": {
-                const authUsername = ir.optionalString(`${path}.authUsername`);
-                const authPassword = ir.optionalString(`${path}.authPassword`);
-                r.check(!authUsername || !!authPassword,
-                    `${path}.authPassword: receiver "${name}" has authUsername but no authPassword; set it with \`pulumi config set --secret --path '${path}.authPassword' <value>\``);
-                const smarthost = ir.string(`${path}.smarthost`);
-                r.check(smarthost === "" || hostPortPattern.test(smarthost), `${path}.smarthost: "${smarthost}" is not host:port, e.g. smtp.example.com:587`);
-                receivers.push({
-                    ...base, type, to: ir.string(`${path}.to`), from: ir.string(`${path}.from`), smarthost,
-                    authUsername, authPassword, requireTls: ir.boolean(`${path}.requireTls`, true),
-                });
-                break;
-            }
-        }
+        // A disabled receiver needs no valid values (it may wait for its secret), but it is read
+        // like any other, so a mistyped field is found before it is enabled.
+        const valueProblems: string[] = [];
+        const ir = itemReader(item, path, valueProblems);
+        const enabled = ir.boolean(`${path}.enabled`, true);
+        const receiver = parseReceiver(ir, path, options);
+        if (receiver) checkUnknownFields(item, path, ir, `a ${receiver.type} receiver`, r.problems);
+        if (!enabled) continue;
+        r.problems.push(...valueProblems);
+        if (receiver) receivers.push(receiver);
     }
     return receivers;
+}
+
+function parseReceiver(ir: Reader, path: string, options: ParseOptions): Receiver | undefined {
+    const name = ir.string(`${path}.name`);
+    ir.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
+    const type = ir.string(`${path}.type`) as ReceiverType;
+    if (!receiverTypes.includes(type)) {
+        ir.check(false, `${path}.type: "${type}" is not one of ${receiverTypes.join(", ")}`);
+        return undefined;
+    }
+    const sev = ir.stringList(`${path}.severities`, ["critical", "warning"]);
+    for (const s of sev) ir.check(severities.includes(s as Severity), `${path}.severities: "${s}" is not one of ${severities.join(", ")}`);
+    const base = { name, severities: sev.filter((s): s is Severity => severities.includes(s as Severity)) };
+    const secretField = receiverSecretField[type];
+    if (secretField && !ir.has(`${path}.${secretField}`) && !options.withoutSecrets) {
+        ir.check(false, `${path}.${secretField}: receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
+            `set it with \`pulumi config set --secret --path '${path}.${secretField}' <value>\` or set ${path}.enabled to false`);
+    }
+    const secret = secretField ? ir.string(`${path}.${secretField}`, undecryptedSecret) : "";
+    switch (type) {
+        case "telegram": {
+            const chatId = ir.integer(`${path}.chatId`, 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+            ir.check(chatId !== 0, `${path}.chatId: set the numeric Telegram chat id (for groups it starts with -100)`);
+            return { ...base, type, chatId, botToken: secret, apiUrl: ir.optionalString(`${path}.apiUrl`) };
+        }
+        case "discord":
+            return { ...base, type, webhookUrl: secret };
+        case "slack":
+            return { ...base, type, webhookUrl: secret, channel: ir.optionalString(`${path}.channel`) };
+        case "pagerduty":
+            return { ...base, type, routingKey: secret, url: ir.optionalString(`${path}.url`) };
+        case "webhook":
+            return { ...base, type, url: secret };
+        case "email": {
+            const authUsername = ir.optionalString(`${path}.authUsername`);
+            const authPassword = ir.optionalString(`${path}.authPassword`);
+            ir.check(!authUsername || !!authPassword,
+                `${path}.authPassword: receiver "${name}" has authUsername but no authPassword; set it with \`pulumi config set --secret --path '${path}.authPassword' <value>\``);
+            const smarthost = ir.string(`${path}.smarthost`);
+            ir.check(smarthost === "" || hostPortPattern.test(smarthost), `${path}.smarthost: "${smarthost}" is not host:port, e.g. smtp.example.com:587`);
+            return {
+                ...base, type, to: ir.string(`${path}.to`), from: ir.string(`${path}.from`), smarthost,
+                authUsername, authPassword, requireTls: ir.boolean(`${path}.requireTls`, true),
+            };
+        }
+    }
+}
+
+/** Bytes in a Prometheus size such as 5GB (Prometheus counts in powers of 1024). */
+export function sizeBytes(text: string): number {
+    const m = sizePattern.exec(text);
+    if (!m) return NaN;
+    const units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+    return Number(text.slice(0, -m[2].length)) * 1024 ** units.indexOf(m[2]);
+}
+
+/** configRoot as the program uses it: `//`, `.` and a trailing `/` removed. */
+export function normalizeConfigRoot(text: string): string {
+    const normal = posix.normalize(text);
+    return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
+}
+
+/** Directories the stack must not take over: the system's own, and those emptied at boot. */
+const systemDirectories = ["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/media", "/mnt", "/opt", "/proc", "/root",
+    "/run", "/sbin", "/snap", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/lib/docker", "/var/log", "/var/tmp"];
+/** Trees nothing of ours may live in (system files, kernel interfaces, tmpfs, Docker's own state). */
+const systemTrees = /^\/(bin|boot|dev|etc|lib|lib32|lib64|libx32|proc|run|sbin|snap|sys|tmp|usr|var\/lib\/docker|var\/tmp)(\/|$)/;
+
+/** What is wrong with configRoot, completing "configRoot: "<text>" …", or undefined. */
+function checkConfigRoot(text: string, normal: string): string | undefined {
+    if (!text.startsWith("/")) return "is not an absolute path; write it like /opt/monitoring";
+    if (text.split("/").includes("..")) return "contains ..; name the directory itself, like /opt/monitoring";
+    if (!/^\/[A-Za-z0-9._/-]*$/.test(text)) return "may only use letters, digits, ., _, - and /; write it like /opt/monitoring";
+    if (systemDirectories.includes(normal) || systemTrees.test(normal)) {
+        return `is ${normal === "/" ? "the root directory" : `${normal}, a system directory or inside one`}; ` +
+            "the stack writes root-owned files there, so give it a directory of its own, like /opt/monitoring";
+    }
+    return undefined;
+}
+
+/**
+ * Keys nobody reads: mistyped project keys (`retentoin`), and project keys given without the
+ * project's namespace or under another one (`retentionTime`, `foo:retentionTime`). Keys of the
+ * providers the program uses (`hcloud:token`, `pulumi:tags`) pass, unless they name a project key.
+ */
+function checkKeys(raw: Readonly<Record<string, unknown>>, r: Reader, source: ConfigSource | undefined): void {
+    const known = [...r.read];
+    const projectKey = (k: string) => (source ? `${source.project}:${k}` : k);
+    for (const key of Object.keys(raw)) {
+        if (r.read.has(key)) continue;
+        r.problems.push(`${projectKey(key)}: unknown key; ${didYouMean(key, known, projectKey) ??
+            "remove it (the keys are listed in README.md under Configuration)"}`);
+    }
+    if (!source) return;
+    const exact = (name: string) => known.find((k) => k.toLowerCase() === name.toLowerCase());
+    for (const key of source.outsideKeys) {
+        const colon = key.indexOf(":");
+        const namespace = colon < 0 ? undefined : key.slice(0, colon);
+        const name = key.slice(colon + 1);
+        if (namespace !== undefined && source.providerNamespaces.includes(namespace)) {
+            const meant = exact(name);
+            if (meant) r.problems.push(`${key}: ${meant} is a setting of this program, not of the ${namespace} provider; did you mean ${projectKey(meant)}?`);
+            continue;
+        }
+        const where = namespace === undefined ? "a key without a namespace is read by nobody" : `nothing reads namespace ${namespace}`;
+        const hint = didYouMean(name, known, projectKey) ??
+            `remove it (this program reads ${source.project}:<key> and the settings of ${source.providerNamespaces.join(", ")})`;
+        r.problems.push(`${key}: ${where}; ${hint}`);
+    }
 }
 
 /**
@@ -474,6 +603,13 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     r.check(mode !== "hetzner-existing" || (!!serverIdText && /^\d+$/.test(serverIdText)),
         "hetznerServerId: hostMode hetzner-existing needs the numeric id of the server to adopt (hcloud server list)");
     const sshHost = r.optionalString("sshHost");
+    r.check(!sshHost || hostNamePattern.test(sshHost) || isIpv4Address(sshHost) || isIpv6Address(sshHost),
+        `sshHost: "${sshHost}" is not a host name or IP address; write it like monitoring.example.com, 203.0.113.7 or 2001:db8::7 (no user, port or scheme)`);
+    const sshUser = r.string("sshUser", "deploy");
+    r.check(posixUserPattern.test(sshUser),
+        `sshUser: "${sshUser}" is not a POSIX user name; use at most 32 lowercase letters, digits, _ and -, starting with a letter or _ (e.g. deploy)`);
+    r.check(mode !== "hetzner" || sshUser !== "root",
+        "sshUser: a new server refuses root logins over SSH (cloud-init sets PermitRootLogin no); name a non-root user such as deploy");
     r.check(mode !== "ssh" || !!sshHost, "sshHost: hostMode ssh needs the address of the host to deploy to");
     const ipv4 = r.boolean("ipv4", true);
     const ipv6 = r.boolean("ipv6", true);
@@ -485,7 +621,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         serverName: r.string("serverName", "") || `monitoring-${stack}`,
         image: r.string("image", "ubuntu-24.04"),
         hetznerServerId: serverIdText && /^\d+$/.test(serverIdText) ? Number(serverIdText) : undefined,
-        sshUser: r.string("sshUser", "deploy"),
+        sshUser,
         sshPrivateKey: r.optionalString("sshPrivateKey"),
         protect: r.boolean("protect", true),
     };
@@ -503,6 +639,13 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         retentionSize: r.string("retentionSize", "5GB"),
     };
     r.check(sizePattern.test(prometheus.retentionSize), `retentionSize: "${prometheus.retentionSize}" is not a size; write it like 512MB, 5GB or 1TB`);
+    if (hetznerMode && serverType in hetznerServerDiskGb && sizePattern.test(prometheus.retentionSize)) {
+        const diskGb = hetznerServerDiskGb[serverType];
+        const allowedBytes = (diskGb - hostReservedDiskGb) * 1e9;
+        r.check(sizeBytes(prometheus.retentionSize) <= allowedBytes,
+            `retentionSize: ${prometheus.retentionSize} does not fit ${serverType}'s ${diskGb} GB disk, which must keep ${hostReservedDiskGb} GB for the OS, ` +
+            `Docker images, logs and the other volumes; set it to at most ${Math.floor(allowedBytes / 2 ** 30)}GB or pick a serverType with a larger disk`);
+    }
     r.check(durationMs(prometheus.scrapeTimeout) <= durationMs(prometheus.scrapeInterval),
         `scrapeTimeout: ${prometheus.scrapeTimeout} is longer than scrapeInterval ${prometheus.scrapeInterval}; make it shorter`);
     const alertmanager = {
@@ -555,8 +698,10 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     r.problems.push(...alerting.problems);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
-    const configRoot = r.string("configRoot", "/opt/monitoring");
-    r.check(/^\/[A-Za-z0-9._/-]+$/.test(configRoot) && !configRoot.endsWith("/"), `configRoot: "${configRoot}" must be an absolute path without a trailing /`);
+    const configRootText = r.string("configRoot", "/opt/monitoring");
+    const configRoot = normalizeConfigRoot(configRootText);
+    const configRootProblem = checkConfigRoot(configRootText, configRoot);
+    r.check(configRootProblem === undefined, `configRoot: "${configRootText}" ${configRootProblem}`);
 
     const monitoring: MonitoringConfig = {
         environment: r.string("environment", "") || stack,
@@ -578,6 +723,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         r.check(total <= available, `serverType: the containers' memory limits add up to ${total} MB but ${serverType} leaves ${available} MB; lower the *MemoryMb keys or pick a larger serverType`);
     }
 
+    checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return { stack, host, monitoring };
 }

@@ -1,15 +1,14 @@
 // The configuration the running Pulumi program sees: Pulumi.yaml defaults (applied here too,
-// because runtime mocks do not apply them), overlaid with the stack's values.
+// because runtime mocks do not apply them), overlaid with the stack's values. Keys outside the
+// project's namespace are passed along so that misplaced ones are refused with the rest.
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, StackConfig } from "./config";
-import { projectDefaults, readProject } from "./stackFiles";
+import { projectDefaults, providerNamespaces, readProject, splitProjectKeys } from "./stackFiles";
 
 export function loadProgramConfig(): StackConfig {
     const project = readProject();
-    const prefix = `${project.name}:`;
-    const values: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (key.startsWith(prefix)) values[key.slice(prefix.length)] = value;
-    }
-    return parseStackConfig(pulumi.getStack(), { ...projectDefaults(project), ...values });
+    const { values, outsideKeys } = splitProjectKeys(project.name, pulumi.runtime.allConfig());
+    return parseStackConfig(pulumi.getStack(), { ...projectDefaults(project), ...values }, {
+        source: { project: project.name, providerNamespaces: providerNamespaces(), outsideKeys },
+    });
 }

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { dashboardsDir, projectDir, stackRawConfig } from "../components/stackFiles";
+import { dashboardsDir, projectDir, stackConfigSource, stackRawConfig } from "../components/stackFiles";
 import { localUrls, tunnelCommand } from "../components/render/access";
 import { hostCloudInit, renderPlaceholders } from "../components/render/cloudInit";
 import { readDashboards } from "../components/render/grafana";
@@ -13,7 +13,7 @@ import { renderStackFiles } from "../components/render";
 export const cloudInitRenderPath = "host/cloud-init.yml";
 
 export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
-    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true });
+    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true, source: stackConfigSource(stack, stackDir) });
     const m = config.monitoring;
     const files = renderStackFiles(m, readDashboards(dashboardsDir));
     fs.rmSync(outDir, { recursive: true, force: true });

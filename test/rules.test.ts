@@ -135,7 +135,7 @@ test("alertThresholds is parsed with problems that name the key and the fix", ()
     const bad = parseAlertThresholds({ memoryUsedPercent: 150, diskFree: 5, diskFreeCriticalPercent: 20 });
     assert.equal(bad.thresholds.memoryUsedPercent, 90, "invalid values fall back to the default");
     assert.ok(bad.problems.some((p) => p.startsWith("alertThresholds.memoryUsedPercent: 150 is not a number from 1 to 100") && p.includes("pulumi config set --path")), bad.problems.join("\n"));
-    assert.ok(bad.problems.some((p) => p.startsWith("alertThresholds.diskFree: unknown threshold; use one of")), bad.problems.join("\n"));
+    assert.ok(bad.problems.some((p) => p.startsWith("alertThresholds.diskFree: unknown threshold; did you mean alertThresholds.diskFreeWarningPercent or alertThresholds.diskFreeCriticalPercent?")), bad.problems.join("\n"));
     assert.ok(bad.problems.some((p) => p.startsWith("alertThresholds.diskFreeCriticalPercent: 20 must be below alertThresholds.diskFreeWarningPercent")), bad.problems.join("\n"));
     assert.match(parseAlertThresholds([1]).problems[0], /^alertThresholds: expected a map/);
     assert.match(parseAlertThresholds("{nope").problems[0], /^alertThresholds: not valid JSON/);

@@ -25,17 +25,25 @@ export function hostKeyOptions(t: SshTarget): string[] {
         "-o", `KnownHostsCommand=/bin/echo ${knownHostsLine({ ...t, hostKey: t.hostKey })}`];
 }
 
-/** Options quoted for a shell command line. */
-function shellOptions(t: SshTarget): string {
-    return hostKeyOptions(t).map((o) => (/\s/.test(o) ? `'${o}'` : o)).join(" ");
+/**
+ * One word of a POSIX shell command line: as is when it holds only characters no shell treats
+ * specially, else single-quoted (a ' inside becomes '\''). What we print is pasted into shells.
+ */
+export function shellWord(word: string): string {
+    return /^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
-function sshDestination(t: SshTarget): string {
-    return [shellOptions(t), t.port === 22 ? "" : `-p ${t.port}`, `${t.user}@${t.address}`].filter((x) => x !== "").join(" ");
+function commandLine(words: readonly string[]): string {
+    return words.map(shellWord).join(" ");
+}
+
+/** ssh's arguments that reach the host: host key options, port, user@address. */
+function sshDestination(t: SshTarget): string[] {
+    return [...hostKeyOptions(t), ...(t.port === 22 ? [] : ["-p", String(t.port)]), `${t.user}@${t.address}`];
 }
 
 export function sshCommand(t: SshTarget): string {
-    return `ssh ${sshDestination(t)}`;
+    return commandLine(["ssh", ...sshDestination(t)]);
 }
 
 /** The published loopback ports, by UI. The tunnel forwards each to the same local port. */
@@ -44,8 +52,8 @@ export function uiPorts(m: MonitoringConfig): Record<"grafana" | "prometheus" | 
 }
 
 export function tunnelCommand(m: MonitoringConfig, t: SshTarget): string {
-    const forwards = Object.values(uiPorts(m)).map((p) => `-L ${p}:127.0.0.1:${p}`).join(" ");
-    return `ssh -N ${forwards} ${sshDestination(t)}`;
+    const forwards = Object.values(uiPorts(m)).flatMap((p) => ["-L", `${p}:127.0.0.1:${p}`]);
+    return commandLine(["ssh", "-N", ...forwards, ...sshDestination(t)]);
 }
 
 export function localUrls(m: MonitoringConfig): Record<string, string> {

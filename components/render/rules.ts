@@ -6,6 +6,7 @@ import { containerUids } from "../catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../config";
 import { appMetricDefaults, runbookUrl, type AlertThresholds } from "../alerts";
 import { hostDirs, type RenderedFile } from "./files";
+import { eq, labelReplace, type Matcher, nre, rangeSelector, re, selector } from "./promql";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -54,11 +55,14 @@ function jobs(m: MonitoringConfig): string[] {
 function targetDown(job: string): AlertRule {
     return {
         // The job label (already on the series) keeps the per-job rules distinct for promtool's lint.
-        alert: "TargetDown", expr: `up{job="${job}"} == 0`, for: "1m", severity: "critical", threshold: "up == 0 for 1m", labels: { job },
+        alert: "TargetDown", expr: `${selector("up", eq("job", job))} == 0`, for: "1m", severity: "critical", threshold: "up == 0 for 1m", labels: { job },
         summary: `Target {{ $labels.instance }} of job ${job} is down`,
         description: `Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}) for more than 1 minute (up = {{ $value }}).`,
     };
 }
+
+const ofPrometheus = eq("job", "prometheus");
+const ofAlertmanager = eq("job", "alertmanager");
 
 function metaGroup(m: MonitoringConfig): RuleGroup {
     return {
@@ -71,45 +75,45 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
             },
             ...jobs(m).map(targetDown),
             {
-                alert: "PrometheusConfigReloadFailed", expr: `prometheus_config_last_reload_successful{job="prometheus"} == 0`, for: "5m",
+                alert: "PrometheusConfigReloadFailed", expr: `${selector("prometheus_config_last_reload_successful", ofPrometheus)} == 0`, for: "5m",
                 severity: "warning", threshold: "last reload failed for 5m",
                 summary: "Prometheus {{ $labels.instance }} failed to reload its configuration",
                 description: "The last configuration reload of {{ $labels.instance }} failed (value {{ $value }}); Prometheus keeps running the previous configuration.",
             },
             {
-                alert: "PrometheusRuleEvaluationFailures", expr: `increase(prometheus_rule_evaluation_failures_total{job="prometheus"}[5m]) > 0`, for: "5m",
+                alert: "PrometheusRuleEvaluationFailures", expr: `increase(${rangeSelector("5m", "prometheus_rule_evaluation_failures_total", ofPrometheus)}) > 0`, for: "5m",
                 severity: "critical", threshold: "any failure for 5m",
                 summary: "Prometheus {{ $labels.instance }} fails to evaluate rules",
                 description: "{{ $value | humanize }} rule evaluations failed on {{ $labels.instance }} in 5 minutes (group {{ $labels.rule_group }}); those alerts cannot fire.",
             },
             {
                 alert: "PrometheusNotificationsFailing",
-                expr: `rate(prometheus_notifications_errors_total{job="prometheus"}[5m]) / rate(prometheus_notifications_sent_total{job="prometheus"}[5m]) > 0.01`,
+                expr: `rate(${rangeSelector("5m", "prometheus_notifications_errors_total", ofPrometheus)}) / rate(${rangeSelector("5m", "prometheus_notifications_sent_total", ofPrometheus)}) > 0.01`,
                 for: "5m", severity: "critical", threshold: "> 1% errors for 5m",
                 summary: "Prometheus {{ $labels.instance }} cannot send alerts to Alertmanager",
                 description: "{{ $value | humanizePercentage }} of the alerts {{ $labels.instance }} sent to {{ $labels.alertmanager }} failed in the last 5 minutes.",
             },
             {
                 alert: "PrometheusNotificationQueueFull",
-                expr: `prometheus_notifications_queue_length{job="prometheus"} / prometheus_notifications_queue_capacity{job="prometheus"} > 0.9`,
+                expr: `${selector("prometheus_notifications_queue_length", ofPrometheus)} / ${selector("prometheus_notifications_queue_capacity", ofPrometheus)} > 0.9`,
                 for: "10m", severity: "warning", threshold: "queue > 90% full for 10m",
                 summary: "Prometheus {{ $labels.instance }} notification queue is almost full",
                 description: "The alert queue of {{ $labels.instance }} is {{ $value | humanizePercentage }} full; alerts will be dropped when it is full.",
             },
             {
-                alert: "PrometheusTSDBCompactionsFailing", expr: `increase(prometheus_tsdb_compactions_failed_total{job="prometheus"}[3h]) > 0`,
+                alert: "PrometheusTSDBCompactionsFailing", expr: `increase(${rangeSelector("3h", "prometheus_tsdb_compactions_failed_total", ofPrometheus)}) > 0`,
                 severity: "warning", threshold: "any failure in 3h",
                 summary: "Prometheus {{ $labels.instance }} fails to compact its database",
                 description: "{{ $value | humanize }} compactions failed on {{ $labels.instance }} in 3 hours; disk use grows and queries slow down.",
             },
             {
-                alert: "PrometheusTSDBWALCorruptions", expr: `increase(prometheus_tsdb_wal_corruptions_total{job="prometheus"}[3h]) > 0`,
+                alert: "PrometheusTSDBWALCorruptions", expr: `increase(${rangeSelector("3h", "prometheus_tsdb_wal_corruptions_total", ofPrometheus)}) > 0`,
                 severity: "warning", threshold: "any corruption in 3h",
                 summary: "Prometheus {{ $labels.instance }} found a corrupted write-ahead log",
                 description: "{{ $value | humanize }} WAL corruptions on {{ $labels.instance }} in 3 hours; recent samples may be lost.",
             },
             {
-                alert: "AlertmanagerConfigReloadFailed", expr: `alertmanager_config_last_reload_successful{job="alertmanager"} == 0`, for: "5m",
+                alert: "AlertmanagerConfigReloadFailed", expr: `${selector("alertmanager_config_last_reload_successful", ofAlertmanager)} == 0`, for: "5m",
                 severity: "warning", threshold: "last reload failed for 5m",
                 summary: "Alertmanager {{ $labels.instance }} failed to reload its configuration",
                 description: "The last configuration reload of {{ $labels.instance }} failed (value {{ $value }}); Alertmanager keeps routing with the previous configuration.",
@@ -117,7 +121,7 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
             {
                 alert: "AlertmanagerFailedToSendNotifications",
                 // Alertmanager 0.26+ splits failures by `reason`; the total has no such label.
-                expr: `sum without (reason) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m])) / rate(alertmanager_notifications_total{job="alertmanager"}[5m]) > 0.01`,
+                expr: `sum without (reason) (rate(${rangeSelector("5m", "alertmanager_notifications_failed_total", ofAlertmanager)})) / rate(${rangeSelector("5m", "alertmanager_notifications_total", ofAlertmanager)}) > 0.01`,
                 for: "5m", severity: "critical", threshold: "> 1% failed for 5m",
                 summary: "Alertmanager {{ $labels.instance }} cannot deliver to {{ $labels.integration }}",
                 description: "{{ $value | humanizePercentage }} of the notifications {{ $labels.instance }} sent through {{ $labels.integration }} failed in the last 5 minutes.",
@@ -128,12 +132,17 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
 
 // --- host: node-exporter ---------------------------------------------------------------------
 
-const fsSel = `job="node",fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.*"`;
+const ofNode = eq("job", "node");
+/** Real filesystems of the host: node-exporter also reports pseudo and container filesystems. */
+const realFs: readonly Matcher[] = [ofNode, nre("fstype", "tmpfs|ramfs|overlay|squashfs|nsfs|fuse.*")];
+const fsMetric = (name: string) => selector(name, ...realFs);
+const nodeMetric = (name: string, ...more: Matcher[]) => selector(name, ofNode, ...more);
+const nodeRate = (name: string, ...more: Matcher[]) => `rate(${rangeSelector("5m", name, ofNode, ...more)})`;
 
 function diskAlmostFull(severity: Severity, percent: number): AlertRule {
     return {
         alert: "HostDiskAlmostFull", severity, for: "5m", threshold: `< ${percent}% free for 5m`,
-        expr: `node_filesystem_avail_bytes{${fsSel}} / node_filesystem_size_bytes{${fsSel}} * 100 < ${percent} and node_filesystem_readonly{${fsSel}} == 0`,
+        expr: `${fsMetric("node_filesystem_avail_bytes")} / ${fsMetric("node_filesystem_size_bytes")} * 100 < ${percent} and ${fsMetric("node_filesystem_readonly")} == 0`,
         summary: "Disk {{ $labels.mountpoint }} on {{ $labels.instance }} is almost full",
         description: `{{ $labels.mountpoint }} on {{ $labels.instance }} has {{ $value | humanize }}% free space left (${severity} below ${percent}%).`,
     };
@@ -148,61 +157,61 @@ function hostGroup(t: AlertThresholds): RuleGroup {
             diskAlmostFull("critical", t.diskFreeCriticalPercent),
             {
                 alert: "HostDiskFillingUp", for: "1h", severity: "warning", threshold: `full within ${hours}h at the 6h trend`,
-                expr: `predict_linear(node_filesystem_avail_bytes{${fsSel}}[6h], ${hours} * 3600) < 0 and node_filesystem_avail_bytes{${fsSel}} / node_filesystem_size_bytes{${fsSel}} < 0.4 and node_filesystem_readonly{${fsSel}} == 0`,
+                expr: `predict_linear(${rangeSelector("6h", "node_filesystem_avail_bytes", ...realFs)}, ${hours} * 3600) < 0 and ${fsMetric("node_filesystem_avail_bytes")} / ${fsMetric("node_filesystem_size_bytes")} < 0.4 and ${fsMetric("node_filesystem_readonly")} == 0`,
                 summary: "Disk {{ $labels.mountpoint }} on {{ $labels.instance }} is filling up",
                 description: `At the rate of the last 6 hours {{ $labels.mountpoint }} on {{ $labels.instance }} will be full within ${hours} hours (predicted free space then: {{ $value | humanize1024 }}B).`,
             },
             {
                 alert: "HostInodesAlmostFull", for: "5m", severity: "warning", threshold: `< ${t.inodesFreePercent}% inodes free for 5m`,
-                expr: `node_filesystem_files_free{${fsSel}} / node_filesystem_files{${fsSel}} * 100 < ${t.inodesFreePercent} and node_filesystem_readonly{${fsSel}} == 0`,
+                expr: `${fsMetric("node_filesystem_files_free")} / ${fsMetric("node_filesystem_files")} * 100 < ${t.inodesFreePercent} and ${fsMetric("node_filesystem_readonly")} == 0`,
                 summary: "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is running out of inodes",
                 description: "{{ $labels.mountpoint }} on {{ $labels.instance }} has {{ $value | humanize }}% free inodes left; new files cannot be created when none are left.",
             },
             {
                 alert: "HostMemoryHigh", for: "5m", severity: "warning", threshold: `> ${t.memoryUsedPercent}% used for 5m`,
-                expr: `(1 - node_memory_MemAvailable_bytes{job="node"} / node_memory_MemTotal_bytes{job="node"}) * 100 > ${t.memoryUsedPercent}`,
+                expr: `(1 - ${nodeMetric("node_memory_MemAvailable_bytes")} / ${nodeMetric("node_memory_MemTotal_bytes")}) * 100 > ${t.memoryUsedPercent}`,
                 summary: "Memory on {{ $labels.instance }} is almost exhausted",
                 description: `{{ $labels.instance }} uses {{ $value | humanize }}% of its memory (threshold ${t.memoryUsedPercent}%); the kernel will start killing processes.`,
             },
             {
                 alert: "HostCpuHigh", for: "15m", severity: "warning", threshold: `> ${t.cpuUsedPercent}% for 15m`,
-                expr: `100 - avg without (cpu, mode) (rate(node_cpu_seconds_total{job="node",mode="idle"}[5m])) * 100 > ${t.cpuUsedPercent}`,
+                expr: `100 - avg without (cpu, mode) (${nodeRate("node_cpu_seconds_total", eq("mode", "idle"))}) * 100 > ${t.cpuUsedPercent}`,
                 summary: "CPU on {{ $labels.instance }} is saturated",
                 description: `{{ $labels.instance }} has used {{ $value | humanize }}% CPU for 15 minutes (threshold ${t.cpuUsedPercent}%).`,
             },
             {
                 alert: "HostLoadHigh", for: "15m", severity: "warning", threshold: `load15 > ${t.loadPerCore} per core for 15m`,
-                expr: `node_load15{job="node"} / count without (cpu, mode) (node_cpu_seconds_total{job="node",mode="idle"}) > ${t.loadPerCore}`,
+                expr: `${nodeMetric("node_load15")} / count without (cpu, mode) (${nodeMetric("node_cpu_seconds_total", eq("mode", "idle"))}) > ${t.loadPerCore}`,
                 summary: "Load on {{ $labels.instance }} is high",
                 description: `The 15-minute load average of {{ $labels.instance }} is {{ $value | humanize }} per CPU core (threshold ${t.loadPerCore}).`,
             },
             {
                 alert: "HostOomKills", severity: "warning", threshold: "any OOM kill in 5m",
-                expr: `increase(node_vmstat_oom_kill{job="node"}[5m]) > 0`,
+                expr: `increase(${rangeSelector("5m", "node_vmstat_oom_kill", ofNode)}) > 0`,
                 summary: "The kernel killed a process for lack of memory on {{ $labels.instance }}",
                 description: "{{ $value | humanize }} OOM kills on {{ $labels.instance }} in the last 5 minutes.",
             },
             {
                 alert: "HostClockSkew", for: "10m", severity: "warning", threshold: `offset > ${t.clockSkewSeconds}s for 10m`,
-                expr: `abs(node_timex_offset_seconds{job="node"}) > ${t.clockSkewSeconds}`,
+                expr: `abs(${nodeMetric("node_timex_offset_seconds")}) > ${t.clockSkewSeconds}`,
                 summary: "Clock on {{ $labels.instance }} is off",
                 description: `The clock of {{ $labels.instance }} is off by {{ $value | humanizeDuration }} (threshold ${t.clockSkewSeconds}s); TLS, tokens and metrics timestamps suffer.`,
             },
             {
                 alert: "HostClockNotSynchronising", for: "10m", severity: "warning", threshold: "not synchronised for 10m",
-                expr: `min_over_time(node_timex_sync_status{job="node"}[5m]) == 0 and node_timex_maxerror_seconds{job="node"} >= 16`,
+                expr: `min_over_time(${rangeSelector("5m", "node_timex_sync_status", ofNode)}) == 0 and ${nodeMetric("node_timex_maxerror_seconds")} >= 16`,
                 summary: "Clock on {{ $labels.instance }} is not synchronising",
                 description: "NTP is not synchronising the clock of {{ $labels.instance }} (sync status {{ $value }}).",
             },
             {
                 alert: "HostRebooted", severity: "info", threshold: "booted less than 10m ago",
-                expr: `time() - node_boot_time_seconds{job="node"} < 600`,
+                expr: `time() - ${nodeMetric("node_boot_time_seconds")} < 600`,
                 summary: "{{ $labels.instance }} rebooted",
                 description: "{{ $labels.instance }} booted {{ $value | humanizeDuration }} ago.",
             },
             {
                 alert: "HostNetworkErrors", for: "5m", severity: "warning", threshold: `> ${t.networkErrorPercent}% packets with errors for 5m`,
-                expr: `(rate(node_network_receive_errs_total{job="node"}[5m]) + rate(node_network_transmit_errs_total{job="node"}[5m])) / (rate(node_network_receive_packets_total{job="node"}[5m]) + rate(node_network_transmit_packets_total{job="node"}[5m])) * 100 > ${t.networkErrorPercent}`,
+                expr: `(${nodeRate("node_network_receive_errs_total")} + ${nodeRate("node_network_transmit_errs_total")}) / (${nodeRate("node_network_receive_packets_total")} + ${nodeRate("node_network_transmit_packets_total")}) * 100 > ${t.networkErrorPercent}`,
                 summary: "Network interface {{ $labels.device }} on {{ $labels.instance }} has errors",
                 description: "{{ $value | humanize }}% of the packets on {{ $labels.device }} of {{ $labels.instance }} had errors in the last 5 minutes.",
             },
@@ -212,60 +221,62 @@ function hostGroup(t: AlertThresholds): RuleGroup {
 
 // --- redis: every redis-<name> job, one set ----------------------------------------------------
 
-const redisSel = `job=~"redis-.+"`;
+/** Every redis-<name> job (prometheus.ts names them). */
+const ofRedis = re("job", "redis-.+");
+const redisMetric = (name: string) => selector(name, ofRedis);
 
 function redisGroup(t: AlertThresholds): RuleGroup {
     return {
         name: "redis",
         rules: [
             {
-                alert: "RedisDown", expr: `redis_up{${redisSel}} == 0`, for: "1m", severity: "critical", threshold: "redis_up == 0 for 1m",
+                alert: "RedisDown", expr: `${redisMetric("redis_up")} == 0`, for: "1m", severity: "critical", threshold: "redis_up == 0 for 1m",
                 summary: "Redis {{ $labels.redis }} is down",
                 description: "The exporter {{ $labels.instance }} cannot reach Redis {{ $labels.redis }} for more than 1 minute (redis_up = {{ $value }}).",
             },
             {
                 alert: "RedisMemoryNearMax", for: "5m", severity: "warning", threshold: `> ${t.redisMemoryUsedPercent}% of maxmemory for 5m`,
-                expr: `redis_memory_used_bytes{${redisSel}} / redis_memory_max_bytes{${redisSel}} * 100 > ${t.redisMemoryUsedPercent} and redis_memory_max_bytes{${redisSel}} > 0`,
+                expr: `${redisMetric("redis_memory_used_bytes")} / ${redisMetric("redis_memory_max_bytes")} * 100 > ${t.redisMemoryUsedPercent} and ${redisMetric("redis_memory_max_bytes")} > 0`,
                 summary: "Redis {{ $labels.redis }} is near maxmemory",
                 description: `Redis {{ $labels.redis }} ({{ $labels.instance }}) uses {{ $value | humanize }}% of maxmemory (threshold ${t.redisMemoryUsedPercent}%); it evicts keys or refuses writes depending on maxmemory-policy.`,
             },
             {
                 alert: "RedisRejectedConnections", severity: "warning", threshold: "any rejected in 5m",
-                expr: `increase(redis_rejected_connections_total{${redisSel}}[5m]) > 0`,
+                expr: `increase(${rangeSelector("5m", "redis_rejected_connections_total", ofRedis)}) > 0`,
                 summary: "Redis {{ $labels.redis }} rejects connections",
                 description: "Redis {{ $labels.redis }} ({{ $labels.instance }}) rejected {{ $value | humanize }} connections in 5 minutes (maxclients reached).",
             },
             {
                 alert: "RedisTooManyClients", for: "5m", severity: "warning", threshold: `> ${t.redisClientsPercent}% of maxclients for 5m`,
-                expr: `redis_connected_clients{${redisSel}} / redis_config_maxclients{${redisSel}} * 100 > ${t.redisClientsPercent}`,
+                expr: `${redisMetric("redis_connected_clients")} / ${redisMetric("redis_config_maxclients")} * 100 > ${t.redisClientsPercent}`,
                 summary: "Redis {{ $labels.redis }} is near maxclients",
                 description: `Redis {{ $labels.redis }} ({{ $labels.instance }}) has {{ $value | humanize }}% of maxclients connected (threshold ${t.redisClientsPercent}%).`,
             },
             {
-                alert: "RedisRdbSaveFailed", expr: `redis_rdb_last_bgsave_status{${redisSel}} == 0`, for: "5m", severity: "critical", threshold: "last bgsave failed for 5m",
+                alert: "RedisRdbSaveFailed", expr: `${redisMetric("redis_rdb_last_bgsave_status")} == 0`, for: "5m", severity: "critical", threshold: "last bgsave failed for 5m",
                 summary: "Redis {{ $labels.redis }} cannot save snapshots",
                 description: "The last RDB save of Redis {{ $labels.redis }} ({{ $labels.instance }}) failed (status {{ $value }}); with stop-writes-on-bgsave-error it refuses writes.",
             },
             {
                 alert: "RedisAofWriteFailed", for: "5m", severity: "critical", threshold: "last AOF write or rewrite failed for 5m",
-                expr: `redis_aof_last_write_status{${redisSel}} == 0 or redis_aof_last_bgrewrite_status{${redisSel}} == 0`,
+                expr: `${redisMetric("redis_aof_last_write_status")} == 0 or ${redisMetric("redis_aof_last_bgrewrite_status")} == 0`,
                 summary: "Redis {{ $labels.redis }} cannot write its append-only file",
                 description: "The last AOF write or rewrite of Redis {{ $labels.redis }} ({{ $labels.instance }}) failed (status {{ $value }}); writes may be refused.",
             },
             {
-                alert: "RedisReplicationBroken", expr: `redis_master_link_up{${redisSel}} == 0`, for: "2m", severity: "critical", threshold: "replica link down for 2m",
+                alert: "RedisReplicationBroken", expr: `${redisMetric("redis_master_link_up")} == 0`, for: "2m", severity: "critical", threshold: "replica link down for 2m",
                 summary: "Redis replica {{ $labels.redis }} lost its master",
                 description: "Replica {{ $labels.redis }} ({{ $labels.instance }}) has no link to its master for 2 minutes (master_link_up = {{ $value }}); its data is getting stale.",
             },
             {
                 alert: "RedisReplicaLost", for: "5m", severity: "warning", threshold: "fewer replicas than in the last hour for 5m",
-                expr: `redis_connected_slaves{${redisSel}} < max_over_time(redis_connected_slaves{${redisSel}}[1h])`,
+                expr: `${redisMetric("redis_connected_slaves")} < max_over_time(${rangeSelector("1h", "redis_connected_slaves", ofRedis)})`,
                 summary: "Redis master {{ $labels.redis }} lost a replica",
                 description: "Master {{ $labels.redis }} ({{ $labels.instance }}) has {{ $value }} connected replicas, fewer than in the last hour.",
             },
             {
                 alert: "RedisReplicationLag", for: "5m", severity: "warning", threshold: `lag > ${t.redisReplicationLagSeconds}s for 5m`,
-                expr: `redis_connected_slave_lag_seconds{${redisSel}} > ${t.redisReplicationLagSeconds}`,
+                expr: `${redisMetric("redis_connected_slave_lag_seconds")} > ${t.redisReplicationLagSeconds}`,
                 summary: "Redis replica of {{ $labels.redis }} lags behind",
                 description: `Replica {{ $labels.slave_ip }} of {{ $labels.redis }} ({{ $labels.instance }}) lags {{ $value | humanizeDuration }} behind (threshold ${t.redisReplicationLagSeconds}s).`,
             },
@@ -278,13 +289,13 @@ function redisGroup(t: AlertThresholds): RuleGroup {
 /** Recording rules shared by the alerts below and by dashboards. */
 /** The app's own metric names go in; the recorded series are the same for every app, in seconds. */
 function appRecordings(app: AppTarget): RecordingRule[] {
-    const sel = `job="${app.job}"`;
+    const ofApp = eq("job", app.job);
     const m = app.metrics;
-    const requests = `sum by (job) (rate(${m.requests}{${sel}}[5m]))`;
+    const requests = `sum by (job) (rate(${rangeSelector("5m", m.requests, ofApp)}))`;
     const errors = m.errors
-        ? `sum by (job) (rate(${m.errors}{${sel}}[5m]))`
-        : `sum by (job) (rate(${m.requests}{${sel},${m.statusLabel}=~"${m.errorStatus}"}[5m]))`;
-    const buckets = `sum by (job, le) (rate(${m.duration}_bucket{${sel}}[5m]))`;
+        ? `sum by (job) (rate(${rangeSelector("5m", m.errors, ofApp)}))`
+        : `sum by (job) (rate(${rangeSelector("5m", m.requests, ofApp, re(m.statusLabel, m.errorStatus))}))`;
+    const buckets = `sum by (job, le) (rate(${rangeSelector("5m", `${m.duration}_bucket`, ofApp)}))`;
     const inSeconds = (expr: string) => (m.durationUnit === "milliseconds" ? `${expr} / 1000` : expr);
     const labels = { job: app.job };
     return [
@@ -299,24 +310,24 @@ function appRecordings(app: AppTarget): RecordingRule[] {
 // Service-level alerts have no instance; the job stands in (copied onto the series so the
 // annotations see it) so inhibition (equal: alertname, instance) stays per job.
 function asInstance(expr: string): string {
-    return `label_replace(${expr}, "instance", "$1", "job", "(.+)")`;
+    return labelReplace(expr, "instance", "$1", "job", "(.+)");
 }
 
 function appLatency(job: string, severity: Severity, seconds: number): AlertRule {
     return {
         alert: "AppLatencyHigh", for: "5m", severity, labels: { job }, threshold: `p95 > ${seconds}s for 5m`,
-        expr: `${asInstance(`job:http_request_duration_seconds:p95_rate5m{job="${job}"}`)} > ${seconds}`,
+        expr: `${asInstance(selector("job:http_request_duration_seconds:p95_rate5m", eq("job", job)))} > ${seconds}`,
         summary: "{{ $labels.instance }} responds slowly",
         description: `The 95th percentile latency of {{ $labels.instance }} is {{ $value | humanizeDuration }} (${severity} above ${seconds}s).`,
     };
 }
 
 function appAlerts(app: AppTarget, t: AlertThresholds): AlertRule[] {
-    const sel = `job="${app.job}"`;
+    const ofApp = eq("job", app.job);
     return [
         {
             alert: "AppErrorRateHigh", for: "5m", severity: "warning", labels: { job: app.job }, threshold: `> ${t.appErrorRatePercent}% 5xx for 5m`,
-            expr: `${asInstance(`job:http_requests_errors:ratio_rate5m{${sel}}`)} * 100 > ${t.appErrorRatePercent}`,
+            expr: `${asInstance(selector("job:http_requests_errors:ratio_rate5m", ofApp))} * 100 > ${t.appErrorRatePercent}`,
             summary: "{{ $labels.instance }} fails requests",
             description: `{{ $value | humanize }}% of the requests to {{ $labels.instance }} failed with 5xx in the last 5 minutes (threshold ${t.appErrorRatePercent}%).`,
         },
@@ -324,14 +335,14 @@ function appAlerts(app: AppTarget, t: AlertThresholds): AlertRule[] {
         appLatency(app.job, "critical", t.appLatencyP95CriticalSeconds),
         {
             alert: "AppLatencyP99High", for: "5m", severity: "critical", labels: { job: app.job }, threshold: `p99 > ${t.appLatencyP99CriticalSeconds}s for 5m`,
-            expr: `${asInstance(`job:http_request_duration_seconds:p99_rate5m{${sel}}`)} > ${t.appLatencyP99CriticalSeconds}`,
+            expr: `${asInstance(selector("job:http_request_duration_seconds:p99_rate5m", ofApp))} > ${t.appLatencyP99CriticalSeconds}`,
             summary: "{{ $labels.instance }} has very slow requests",
             description: `The 99th percentile latency of {{ $labels.instance }} is {{ $value | humanizeDuration }} (threshold ${t.appLatencyP99CriticalSeconds}s).`,
         },
         {
             // Only apps that export a heartbeat gauge match; `metric` keeps several heartbeats apart.
             alert: "AppHeartbeatStale", for: "1m", severity: "critical", labels: { job: app.job }, threshold: `heartbeat older than ${t.heartbeatMaxAgeSeconds}s for 1m`,
-            expr: `time() - label_replace({${sel},__name__=~"${appMetricDefaults.heartbeatNameRegex}"}, "metric", "$1", "__name__", "(.+)") > ${t.heartbeatMaxAgeSeconds}`,
+            expr: `time() - ${labelReplace(selector("", ofApp, re("__name__", appMetricDefaults.heartbeatNameRegex)), "metric", "$1", "__name__", "(.+)")} > ${t.heartbeatMaxAgeSeconds}`,
             summary: "{{ $labels.instance }} stopped sending heartbeats",
             description: `The last {{ $labels.metric }} of {{ $labels.instance }} is {{ $value | humanizeDuration }} old (threshold ${t.heartbeatMaxAgeSeconds}s); the process is up but its loop is stuck.`,
         },
