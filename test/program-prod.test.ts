@@ -2,6 +2,7 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
+import { prerequisiteMissing } from "./externalTools";
 import { byType, ProgramRun, Registration, runProgram } from "./harness";
 import { parseStackConfig } from "../components/config";
 import { stackRawConfig } from "../components/stackFiles";
@@ -184,7 +185,11 @@ test("outputs: addresses, ssh and tunnel commands, URLs, Grafana credentials (pa
     assert.ok(run.secretOutputs.includes("grafanaAdminPassword"));
 });
 
-test("the tunnel command is one the OpenSSH client accepts, with strict host key checking", { skip: !hasSsh() && process.env.CI !== "true" ? "no ssh client here" : false }, () => {
+test("the tunnel command is one the OpenSSH client accepts, with strict host key checking", (t) => {
+    if (!hasSsh()) {
+        prerequisiteMissing(t, "no ssh client here; install it with `apt-get install openssh-client`");
+        return;
+    }
     // `ssh -G` only prints the resulting configuration: nothing is contacted.
     const args = shellWords(String(run.outputs.tunnel)).slice(1);
     const printed = execFileSync("ssh", ["-G", ...args], { encoding: "utf8" });
