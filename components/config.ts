@@ -4,6 +4,7 @@
 // each naming the key and the fix.
 import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
 import { hetznerLocations, hetznerServerTypes, hostReservedMemoryMb } from "./catalog";
+import { defaultConfigRoot } from "./render/names";
 import { isRecord } from "./typeGuards";
 
 export type Severity = "critical" | "warning" | "info";
@@ -88,6 +89,8 @@ export interface ServiceSettings {
 }
 
 export interface MonitoringConfig {
+    /** Pulumi stack name: every Docker name on the host derives from it (render/names.ts). */
+    readonly stack: string;
     /** Value of the `environment` external label. */
     readonly environment: string;
     /** Value of the `host` external label: which machine the samples come from (remote_write later). */
@@ -555,10 +558,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     r.problems.push(...alerting.problems);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
-    const configRoot = r.string("configRoot", "/opt/monitoring");
+    const configRoot = r.string("configRoot", "") || defaultConfigRoot(stack);
     r.check(/^\/[A-Za-z0-9._/-]+$/.test(configRoot) && !configRoot.endsWith("/"), `configRoot: "${configRoot}" must be an absolute path without a trailing /`);
 
     const monitoring: MonitoringConfig = {
+        stack,
         environment: r.string("environment", "") || stack,
         hostLabel: mode === "ssh" ? sshHost ?? "" : mode === "local" ? "localhost" : host.serverName,
         configRoot, dockerSubnet,
