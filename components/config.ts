@@ -7,6 +7,7 @@ import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./aler
 import { hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb } from "./catalog";
 import { labelNamePattern, metricNamePattern } from "./render/promql";
 import { didYouMean } from "./suggest";
+import { defaultConfigRoot } from "./render/names";
 import { isRecord } from "./typeGuards";
 
 export type Severity = "critical" | "warning" | "info";
@@ -91,6 +92,8 @@ export interface ServiceSettings {
 }
 
 export interface MonitoringConfig {
+    /** Pulumi stack name: every Docker name on the host derives from it (render/names.ts). */
+    readonly stack: string;
     /** Value of the `environment` external label. */
     readonly environment: string;
     /** Value of the `host` external label: which machine the samples come from (remote_write later). */
@@ -698,12 +701,13 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     r.problems.push(...alerting.problems);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
-    const configRootText = r.string("configRoot", "/opt/monitoring");
+    const configRootText = r.string("configRoot", "") || defaultConfigRoot(stack);
     const configRoot = normalizeConfigRoot(configRootText);
     const configRootProblem = checkConfigRoot(configRootText, configRoot);
     r.check(configRootProblem === undefined, `configRoot: "${configRootText}" ${configRootProblem}`);
 
     const monitoring: MonitoringConfig = {
+        stack,
         environment: r.string("environment", "") || stack,
         hostLabel: mode === "ssh" ? sshHost ?? "" : mode === "local" ? "localhost" : host.serverName,
         configRoot, dockerSubnet,

@@ -4,7 +4,8 @@ import { containerPaths, containerPorts, dockerHostAlias } from "./catalog";
 import { ServiceContextArgs } from "./context";
 import { RemoteFiles } from "./remoteFiles";
 import { hostDirs, secretsDir } from "./render/files";
-import { nodeExporterCommand, nodeExporterHostMounts, redisExporterCommand, redisExporterName, renderRedisExporter } from "./render/exporters";
+import { nodeExporterCommand, nodeExporterHostMounts, redisExporterCommand, renderRedisExporter } from "./render/exporters";
+import { stackNames } from "./render/names";
 import { dockerGateway } from "./render/prometheus";
 import { Service } from "./service";
 
@@ -19,7 +20,7 @@ export class NodeExporter extends pulumi.ComponentResource {
         const listen = dockerGateway(m.dockerSubnet);
         this.service = new Service(`${name}-service`, {
             image: m.nodeExporter.image,
-            containerName: "node-exporter",
+            names: stackNames(m.stack).nodeExporter,
             memoryMb: m.nodeExporter.memoryMb,
             command: nodeExporterCommand(listen),
             hostNetwork: true,
@@ -44,14 +45,15 @@ export class RedisExporters extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [args.hostReady] });
             return new Service(`${name}-${target.name}`, {
                 image: m.redisExporter.image,
-                containerName: redisExporterName(target),
+                names: stackNames(m.stack).redisExporter(target.name),
                 memoryMb: m.redisExporter.memoryMb,
                 command: redisExporterCommand(target),
                 binds: target.password === undefined ? [] : [{
                     hostPath: `${m.configRoot}/${hostDirs.redisExporter}/${target.name}/${secretsDir}`,
                     containerPath: containerPaths.redisExporterSecretsDir,
                 }],
-                networks: [args.network, ...m.appNetworks],
+                stackNetwork: args.network,
+                networks: m.appNetworks,
                 hosts: [{ host: dockerHostAlias, ip: "host-gateway" }],
                 healthcheck: `wget -q -O /dev/null http://127.0.0.1:${containerPorts.redisExporter}/health`,
                 logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles,

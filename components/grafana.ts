@@ -7,6 +7,7 @@ import { ConfiguredService, deployConfiguredService } from "./configuredService"
 import { hostCommand } from "./hostShell";
 import { retryingCommand, shellQuote } from "./remoteFiles";
 import { hostDirs, secretsDir } from "./render/files";
+import { stackNames } from "./render/names";
 import { DashboardSource, grafanaEnvironment, renderDatasources, renderGrafana } from "./render/grafana";
 
 /** Runs inside the container, where the admin user and password file are in the environment. */
@@ -30,12 +31,14 @@ export class Grafana extends pulumi.ComponentResource {
         const m = args.config;
         const hostDir = `${m.configRoot}/${hostDirs.grafana}`;
         const password = pulumi.secret(args.adminPassword);
+        const names = stackNames(m.stack).grafana;
+        const container = shellQuote(names.container);
         this.deployed = deployConfiguredService(this, name, args, [
             ...renderGrafana(m, args.dashboards),
             { path: `${hostDirs.grafana}/${secretsDir}/admin_password`, content: password, secret: true, owner: containerUids.grafana },
         ], {
             image: m.grafana.image,
-            containerName: "grafana",
+            names,
             memoryMb: m.grafana.memoryMb,
             envs: grafanaEnvironment(m),
             publish: { containerPort: containerPorts.grafana, hostPort: m.grafana.port },
@@ -46,21 +49,21 @@ export class Grafana extends pulumi.ComponentResource {
                 { hostPath: `${hostDir}/dashboards`, containerPath: containerPaths.grafanaDashboardsDir },
                 { hostPath: `${hostDir}/${secretsDir}`, containerPath: containerPaths.grafanaSecretsDir },
             ],
-            networks: [args.network],
+            stackNetwork: args.network,
             healthcheck: `wget -q -O /dev/null http://127.0.0.1:${containerPorts.grafana}/api/health`,
         });
         // Grafana reads its admin password setting only when it creates its database; after that
         // the volume wins. Resetting through the CLI whenever the password changes makes config true.
         this.passwordReset = hostCommand(`${name}-admin-password`, args.shell, {
             // stdin is read once: every retry must get the password again.
-            create: `pw=$(cat); ${retryingCommand(`printf '%s\\n' "$pw" | docker exec -i grafana grafana cli admin reset-admin-password --password-from-stdin >/dev/null`)}`,
+            create: `pw=$(cat); ${retryingCommand(`printf '%s\\n' "$pw" | docker exec -i ${container} grafana cli admin reset-admin-password --password-from-stdin >/dev/null`)}`,
             stdin: password,
             triggers: [password],
             logging: "stderr",
         }, { parent: this, dependsOn: [this.deployed.service] });
         // Datasource provisioning is read at start-up only; dashboards are polled by Grafana itself.
         this.datasourceReload = hostCommand(`${name}-datasource-reload`, args.shell, {
-            create: retryingCommand(`docker exec grafana sh -c ${shellQuote(datasourceReloadScript)}`),
+            create: retryingCommand(`docker exec ${container} sh -c ${shellQuote(datasourceReloadScript)}`),
             triggers: [renderDatasources(m).content],
             logging: "stderr",
         }, { parent: this, dependsOn: [this.passwordReset, ...this.deployed.files.commands] });

@@ -4,6 +4,7 @@ import { containerPaths, containerPorts, dockerHostAlias } from "./catalog";
 import { ConfiguredService, deployConfiguredService, lifecycleReload } from "./configuredService";
 import { ServiceContextArgs } from "./context";
 import { hostDirs, RenderedFile } from "./render/files";
+import { stackNames } from "./render/names";
 import { prometheusCommand, renderPrometheus } from "./render/prometheus";
 
 export interface PrometheusArgs extends ServiceContextArgs {
@@ -17,20 +18,22 @@ export class Prometheus extends pulumi.ComponentResource {
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:stack:Prometheus", name, {}, opts);
         const m = args.config;
+        const names = stackNames(m.stack).prometheus;
         this.deployed = deployConfiguredService(this, name, args, [...renderPrometheus(m), ...(args.ruleFiles ?? [])], {
             image: m.prometheus.image,
-            containerName: "prometheus",
+            names,
             memoryMb: m.prometheus.memoryMb,
             command: prometheusCommand(m),
             publish: { containerPort: containerPorts.prometheus, hostPort: m.prometheus.port },
             dataPath: containerPaths.prometheusData,
             protectData: args.protectData,
             binds: [{ hostPath: `${m.configRoot}/${hostDirs.prometheus}`, containerPath: containerPaths.prometheusConfigDir }],
-            networks: [args.network, ...m.appNetworks],
+            stackNetwork: args.network,
+            networks: m.appNetworks,
             // Processes on the host itself are scraped at host.docker.internal:<port>.
             hosts: [{ host: dockerHostAlias, ip: "host-gateway" }],
             healthcheck: `wget -q -O /dev/null http://127.0.0.1:${containerPorts.prometheus}/-/healthy`,
-        }, lifecycleReload("prometheus", containerPorts.prometheus));
+        }, lifecycleReload(names.container, containerPorts.prometheus));
         this.registerOutputs({});
     }
 }

@@ -2,6 +2,7 @@
 // publish on 127.0.0.1, with a memory limit, restart policy, healthcheck and log rotation.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import type { ServiceNames } from "./render/names";
 
 /** Address every published port binds to. There is deliberately no way to choose another. */
 export const loopback = "127.0.0.1";
@@ -14,8 +15,8 @@ export interface BindMount {
 export interface ServiceArgs {
     /** Image reference with an exact tag or digest. */
     readonly image: string;
-    /** Container name, also its DNS alias on the monitoring network. */
-    readonly containerName: string;
+    /** Container, alias and volume names, from the stack's name builder (render/names.ts). */
+    readonly names: ServiceNames;
     readonly memoryMb: number;
     readonly command?: readonly string[];
     readonly envs?: Readonly<Record<string, string>>;
@@ -26,7 +27,10 @@ export interface ServiceArgs {
     readonly protectData?: boolean;
     /** Host directories mounted read-only (configuration and secrets). */
     readonly binds?: readonly BindMount[];
-    /** Docker networks to join (names), ignored with hostNetwork. */
+    /** The stack's own Docker network, joined with the service's short alias; ignored with hostNetwork. */
+    readonly stackNetwork?: pulumi.Input<string>;
+    /** Further networks to join (the apps'), by container name only: a short alias there could
+     * shadow, or be shadowed by, an app's own `grafana` or another stack's `prometheus`. */
     readonly networks?: readonly pulumi.Input<string>[];
     /** Share the host's network and PID namespaces (node-exporter). */
     readonly hostNetwork?: boolean;
@@ -52,12 +56,18 @@ export class Service extends pulumi.ComponentResource {
             hostPath: b.hostPath, containerPath: b.containerPath, readOnly: true,
         }));
         if (args.dataPath) {
-            this.volume = new docker.Volume(`${name}-data`, { name: `monitoring-${args.containerName}-data` },
-                { parent: this, protect: args.protectData ?? true });
+            this.volume = new docker.Volume(`${name}-data`, { name: args.names.volume }, {
+                parent: this,
+                protect: args.protectData ?? true,
+                // A volume's name is fixed when it is created: renaming would replace the volume
+                // and lose its data. Stacks created before names were per stack keep
+                // monitoring-<service>-data; the container mounts whatever name the volume has.
+                ignoreChanges: ["name"],
+            });
             volumes.push({ volumeName: this.volume.name, containerPath: args.dataPath });
         }
         this.container = new docker.Container(`${name}-container`, {
-            name: args.containerName,
+            name: args.names.container,
             image: this.image.imageId,
             command: args.command ? [...args.command] : undefined,
             envs: args.envs ? Object.entries(args.envs).map(([k, v]) => `${k}=${v}`) : undefined,
@@ -72,14 +82,17 @@ export class Service extends pulumi.ComponentResource {
             volumes,
             networkMode: args.hostNetwork ? "host" : undefined,
             pidMode: args.hostNetwork ? "host" : undefined,
-            networksAdvanced: args.hostNetwork ? undefined : (args.networks ?? []).map((n) => ({ name: n, aliases: [args.containerName] })),
+            networksAdvanced: args.hostNetwork ? undefined : [
+                ...(args.stackNetwork === undefined ? [] : [{ name: args.stackNetwork, aliases: [args.names.alias] }]),
+                ...(args.networks ?? []).map((n) => ({ name: n })),
+            ],
             hosts: args.hosts ? args.hosts.map((h) => ({ host: h.host, ip: h.ip })) : undefined,
             // Config files live in bind mounts: their changes reload the service rather than replace it.
             mustRun: true,
         }, {
             parent: this,
             dependsOn: args.dependsOn,
-            // Fixed container names: the old container must go before the new one can take the name.
+            // The name and the loopback port are taken until the old container is gone.
             deleteBeforeReplace: true,
             replaceOnChanges: ["healthcheck"],
         });

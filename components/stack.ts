@@ -7,6 +7,7 @@ import { NodeExporter, RedisExporters } from "./exporters";
 import { Grafana } from "./grafana";
 import { Prometheus } from "./prometheus";
 import { DashboardSource } from "./render/grafana";
+import { stackNames } from "./render/names";
 import { dockerGateway } from "./render/prometheus";
 import { renderRules } from "./render/rules";
 
@@ -28,10 +29,15 @@ export class MonitoringStack extends pulumi.ComponentResource {
         super("vps-monitoring:stack:MonitoringStack", name, {}, opts);
         const m = args.config;
         this.network = new docker.Network(`${name}-network`, {
-            name: "monitoring",
+            name: stackNames(m.stack).network,
             driver: "bridge",
             ipamConfigs: [{ subnet: m.dockerSubnet, gateway: dockerGateway(m.dockerSubnet) }],
-        }, { parent: this, dependsOn: [args.hostReady] });
+        }, {
+            parent: this,
+            dependsOn: [args.hostReady],
+            // A replacement cannot be created beside the old network: its subnet is still taken.
+            deleteBeforeReplace: true,
+        });
         const context: ServiceContextArgs = { ...args, network: this.network.name };
         const child = { parent: this };
         this.prometheus = new Prometheus(`${name}-prometheus`, { ...context, ruleFiles: renderRules(m) }, child);

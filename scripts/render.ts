@@ -24,7 +24,8 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
         fs.writeFileSync(target, content);
         written.push(rel);
     };
-    for (const f of files.filter((x) => !x.secret)) write(`${path.basename(m.configRoot)}/${f.path}`, f.content);
+    // One folder stands for configRoot whatever it is (SUMMARY.txt names the real path).
+    for (const f of files.filter((x) => !x.secret)) write(`monitoring/${f.path}`, f.content);
     if (config.host.mode === "hetzner") {
         // The deployed user data, with placeholders where it holds values made at deploy time.
         write(cloudInitRenderPath, hostCloudInit(config.host, renderPlaceholders(config.host)));

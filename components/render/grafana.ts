@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import { containerPaths, containerPorts, containerUids } from "../catalog";
 import { MonitoringConfig } from "../config";
 import { hostDirs, RenderedFile } from "./files";
+import { serviceAliases } from "./names";
 
 /** Dashboards reference their datasource by these uids; renaming a datasource breaks nothing. */
 export const datasourceUids = { prometheus: "prometheus", alertmanager: "alertmanager" } as const;
@@ -28,12 +29,12 @@ export function renderDatasources(m: MonitoringConfig): RenderedFile {
         datasources: [
             {
                 name: "Prometheus", type: "prometheus", uid: datasourceUids.prometheus, access: "proxy", isDefault: true, editable: false,
-                url: `http://prometheus:${containerPorts.prometheus}`,
+                url: `http://${serviceAliases.prometheus}:${containerPorts.prometheus}`,
                 jsonData: { timeInterval: m.prometheus.scrapeInterval, httpMethod: "POST" },
             },
             {
                 name: "Alertmanager", type: "alertmanager", uid: datasourceUids.alertmanager, access: "proxy", editable: false,
-                url: `http://alertmanager:${containerPorts.alertmanager}`,
+                url: `http://${serviceAliases.alertmanager}:${containerPorts.alertmanager}`,
                 jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
             },
         ],

@@ -5,6 +5,7 @@ import { dump } from "js-yaml";
 import { containerPaths, containerPorts, containerUids } from "../catalog";
 import type { AppTarget, MonitoringConfig, RedisTarget } from "../config";
 import { hostDirs, type RenderedFile } from "./files";
+import { stackNames } from "./names";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -43,11 +44,20 @@ function staticJob(jobName: string, target: string): ScrapeConfig {
     return { job_name: jobName, static_configs: [{ targets: [target] }] };
 }
 
-function redisJob(redis: RedisTarget): ScrapeConfig {
+function redisJob(m: MonitoringConfig, redis: RedisTarget): ScrapeConfig {
+    const exporter = stackNames(m.stack).redisExporter(redis.name).container;
     return {
         job_name: `redis-${redis.name}`,
-        static_configs: [{ targets: [`redis-exporter-${redis.name}:${containerPorts.redisExporter}`], labels: { redis: redis.name } }],
+        static_configs: [{ targets: [`${exporter}:${containerPorts.redisExporter}`], labels: { redis: redis.name } }],
     };
+}
+
+/**
+ * Address of Alertmanager for Prometheus. Prometheus also joins the apps' networks, where a short
+ * name like `alertmanager` could be an app's own container; the container name is unique.
+ */
+export function alertmanagerTarget(m: MonitoringConfig): string {
+    return `${stackNames(m.stack).alertmanager.container}:${containerPorts.alertmanager}`;
 }
 
 function appJob(app: AppTarget): ScrapeConfig {
@@ -65,10 +75,10 @@ function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
     const node = m.nodeExporter.enabled ? [staticJob("node", `${dockerGateway(m.dockerSubnet)}:${containerPorts.nodeExporter}`)] : [];
     return [
         staticJob("prometheus", `localhost:${containerPorts.prometheus}`),
-        staticJob("alertmanager", `alertmanager:${containerPorts.alertmanager}`),
-        staticJob("grafana", `grafana:${containerPorts.grafana}`),
+        staticJob("alertmanager", alertmanagerTarget(m)),
+        staticJob("grafana", `${stackNames(m.stack).grafana.container}:${containerPorts.grafana}`),
         ...node,
-        ...m.redis.map(redisJob),
+        ...m.redis.map((redis) => redisJob(m, redis)),
         ...m.apps.map(appJob),
     ];
 }
@@ -82,7 +92,7 @@ export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
             external_labels: externalLabels(m),
         },
         rule_files: [prometheusRuleGlob],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [`alertmanager:${containerPorts.alertmanager}`] }] }] },
+        alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanagerTarget(m)] }] }] },
         scrape_configs: scrapeConfigs(m),
     };
     return [{
