@@ -281,7 +281,10 @@ function testJob(file: string): [string, Mapping] {
     assert.deepEqual(secretsUsed(job), [], `${file} ${id}: the tests need no secrets (and run for forks)`);
     assert.equal(job.if, undefined, `${file} ${id}: the tests run for every pull request and push`);
     // The Debian release .ci/run installs from: the same promtool/amtool as the project's CI.
-    assert.match(scalar(job.container, `${file} ${id}.container`), /^debian:bookworm/);
+    const container = mapping(job.container, `${file} ${id}.container`);
+    assert.match(scalar(container.image, `${file} ${id}.container.image`), /^debian:bookworm/);
+    // The metadata-block test needs network namespaces and iptables inside the job's container.
+    assert.match(scalar(container.options, `${file} ${id}.container.options`), /--privileged/);
     const node = steps(job, `${file} ${id}`).find((s) => s.uses?.startsWith("actions/setup-node@"));
     assert.equal(node && scalar(node.with["node-version"], "node-version"), requiredNodeMajor(), `${file} ${id}: Node ${requiredNodeMajor()}`);
     return [id, job];
