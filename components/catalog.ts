@@ -16,6 +16,9 @@ export const containerUids = {
     alertmanager: 65534,
     grafana: 472,
     redisExporter: 59000,
+    // Set explicitly, not left to the image: node-exporter shares the host network, where only the
+    // metadata block's non-root OUTPUT rule keeps it from 169.254.169.254.
+    nodeExporter: 65534,
 } as const;
 
 /** Paths inside the containers where the host directories are mounted. */

@@ -1,6 +1,6 @@
 // node-exporter for the host and one redis_exporter per configured Redis.
 import * as pulumi from "@pulumi/pulumi";
-import { containerPaths, containerPorts, dockerHostAlias } from "./catalog";
+import { containerPaths, containerPorts, containerUids, dockerHostAlias } from "./catalog";
 import { ServiceContextArgs } from "./context";
 import { RemoteFiles } from "./remoteFiles";
 import { hostDirs, secretsDir } from "./render/files";
@@ -24,6 +24,7 @@ export class NodeExporter extends pulumi.ComponentResource {
             memoryMb: m.nodeExporter.memoryMb,
             command: nodeExporterCommand(listen),
             hostNetwork: true,
+            user: String(containerUids.nodeExporter),
             binds: [...nodeExporterHostMounts],
             healthcheck: `wget -q -O /dev/null http://${listen}:${containerPorts.nodeExporter}/metrics`,
             logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles,

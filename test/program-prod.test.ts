@@ -43,6 +43,15 @@ test("every published port of every container binds to 127.0.0.1", () => {
     assert.ok(containers().every((c) => c.inputs.publishAllPorts !== true));
 });
 
+test("every host-network container runs as a non-root user, so the metadata block's OUTPUT rule covers it", () => {
+    const hostNetworked = containers().filter((c) => c.inputs.networkMode === "host");
+    assert.ok(hostNetworked.length >= 1, "node-exporter shares the host network");
+    for (const c of hostNetworked) {
+        const user = String(c.inputs.user ?? "");
+        assert.match(user, /^[1-9]\d*$/, `${String(c.inputs.name)} runs as a numeric non-root uid, not "${user}"`);
+    }
+});
+
 test("Grafana is on 127.0.0.1:3001 as in the seed", () => {
     const grafana = container("grafana");
     assert.deepEqual((grafana?.inputs.ports as unknown[])[0], { internal: 3000, external: 3001, ip: "127.0.0.1", protocol: "tcp" });
