@@ -36,7 +36,7 @@ interface Probe {
 }
 
 const node = `job="node", instance="host:9100"`;
-const fs_ = `${node}, device="/dev/sda1", fstype="ext4", mountpoint="/"`;
+const filesystem = `${node}, device="/dev/sda1", fstype="ext4", mountpoint="/"`;
 const redis = `job="redis-main", instance="redis-exporter-main:9121", redis="main"`;
 const app = referenceMonitoring().apps[0];
 const appSel = `job="${app.job}", instance="${app.targets[0]}"`;
@@ -51,28 +51,28 @@ function histogram(upper: number): Series[] {
 
 const probes = {
     diskFreeWarningPercent: { alert: "HostDiskAlmostFull", severity: "warning", fires: "below", series: (v) => [
-        { series: `node_filesystem_avail_bytes{${fs_}}`, at: constant(v) },
-        { series: `node_filesystem_size_bytes{${fs_}}`, at: constant(100) },
-        { series: `node_filesystem_readonly{${fs_}}`, at: constant(0) },
+        { series: `node_filesystem_avail_bytes{${filesystem}}`, at: constant(v) },
+        { series: `node_filesystem_size_bytes{${filesystem}}`, at: constant(100) },
+        { series: `node_filesystem_readonly{${filesystem}}`, at: constant(0) },
     ] },
     diskFreeCriticalPercent: { alert: "HostDiskAlmostFull", severity: "critical", fires: "below", series: (v) => [
-        { series: `node_filesystem_avail_bytes{${fs_}}`, at: constant(v) },
-        { series: `node_filesystem_size_bytes{${fs_}}`, at: constant(100) },
-        { series: `node_filesystem_readonly{${fs_}}`, at: constant(0) },
+        { series: `node_filesystem_avail_bytes{${filesystem}}`, at: constant(v) },
+        { series: `node_filesystem_size_bytes{${filesystem}}`, at: constant(100) },
+        { series: `node_filesystem_readonly{${filesystem}}`, at: constant(0) },
     ] },
     diskFillingUpHours: { alert: "HostDiskFillingUp", severity: "warning", fires: "below", series: (v) => {
         // 30 of 100 bytes free at the evaluation time, falling steadily: full in exactly v hours.
         const perMinute = 30 / (v * 60);
         return [
-            { series: `node_filesystem_avail_bytes{${fs_}}`, at: (minute) => 30 + (evalMinutes - minute) * perMinute },
-            { series: `node_filesystem_size_bytes{${fs_}}`, at: constant(100) },
-            { series: `node_filesystem_readonly{${fs_}}`, at: constant(0) },
+            { series: `node_filesystem_avail_bytes{${filesystem}}`, at: (minute) => 30 + (evalMinutes - minute) * perMinute },
+            { series: `node_filesystem_size_bytes{${filesystem}}`, at: constant(100) },
+            { series: `node_filesystem_readonly{${filesystem}}`, at: constant(0) },
         ];
     } },
     inodesFreePercent: { alert: "HostInodesAlmostFull", severity: "warning", fires: "below", series: (v) => [
-        { series: `node_filesystem_files_free{${fs_}}`, at: constant(v) },
-        { series: `node_filesystem_files{${fs_}}`, at: constant(100) },
-        { series: `node_filesystem_readonly{${fs_}}`, at: constant(0) },
+        { series: `node_filesystem_files_free{${filesystem}}`, at: constant(v) },
+        { series: `node_filesystem_files{${filesystem}}`, at: constant(100) },
+        { series: `node_filesystem_readonly{${filesystem}}`, at: constant(0) },
     ] },
     memoryUsedPercent: { alert: "HostMemoryHigh", severity: "warning", fires: "above", series: (v) => [
         { series: `node_memory_MemAvailable_bytes{${node}}`, at: constant(100 - v) },
