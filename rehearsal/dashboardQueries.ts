@@ -1,5 +1,6 @@
 // The queries Grafana would run for the committed dashboards: every panel's targets (instant or
 // range), the dashboards' variables, and Grafana's substitution of `$var` and `$__rate_interval`.
+import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { readDashboards } from "../components/render/grafana";
 import { dashboardsDir } from "../components/stackFiles";
 
@@ -114,4 +115,17 @@ export function expandQuery(expr: string, values: Readonly<Record<string, string
 /** Grafana's `$__rate_interval` for a range query with step `stepMs` and the datasource's scrape interval. */
 export function rateIntervalMs(stepMs: number, scrapeMs: number): number {
     return Math.max(stepMs + scrapeMs, 4 * scrapeMs);
+}
+
+/** The vector selectors of a PromQL expression as written, e.g. `up{job="node"}` of `count(up{job="node"} == 0) or vector(0)`. */
+export function vectorSelectors(expr: string): string[] {
+    const found: string[] = [];
+    promqlParser.parse(expr).iterate({
+        enter(n) {
+            if (n.name !== "VectorSelector") return;
+            found.push(expr.slice(n.from, n.to));
+            return false;
+        },
+    });
+    return found;
 }

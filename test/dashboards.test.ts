@@ -189,3 +189,58 @@ test("every recording rule of rules/*.yml is listed in components/monitoringMetr
     }
     assert.deepEqual([...records].sort(), [...recordingRuleMetrics].sort());
 });
+
+/**
+ * What each panel with several queries must show, one metric per query, as its title and legends
+ * promise (written from the titles, not copied from the queries): dropping a query fails here.
+ */
+const multiQueryPanels: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+    "Applications": {
+        "Latency p95 and p99": ["job:http_request_duration_seconds:p95_rate5m", "job:http_request_duration_seconds:p99_rate5m"],
+    },
+    "Host": {
+        "Load average per core": ["node_load1", "node_load5", "node_load15"],
+        "Memory": ["node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "node_memory_Cached_bytes", "node_memory_SwapFree_bytes"],
+        "Disk throughput": ["node_disk_read_bytes_total", "node_disk_written_bytes_total"],
+        "Network traffic": ["node_network_receive_bytes_total", "node_network_transmit_bytes_total"],
+        "Network errors and drops": ["node_network_receive_errs_total", "node_network_transmit_errs_total", "node_network_receive_drop_total", "node_network_transmit_drop_total"],
+    },
+    "Monitoring self": {
+        "Alerts sent to Alertmanager": ["prometheus_notifications_sent_total", "prometheus_notifications_errors_total", "prometheus_notifications_dropped_total"],
+        "Notification queue": ["prometheus_notifications_queue_length", "prometheus_notifications_queue_capacity"],
+        "Alertmanager notifications by integration": ["alertmanager_notifications_total", "alertmanager_notifications_failed_total"],
+        "TSDB storage": ["prometheus_tsdb_storage_blocks_bytes", "prometheus_tsdb_wal_storage_size_bytes"],
+        "Compactions and WAL": ["prometheus_tsdb_compactions_failed_total", "prometheus_tsdb_wal_corruptions_total"],
+    },
+    "Redis": {
+        "Memory used vs max": ["redis_memory_used_bytes", "redis_memory_max_bytes"],
+        "Clients": ["redis_connected_clients", "redis_blocked_clients", "redis_config_maxclients"],
+        "Keys": ["redis_db_keys", "redis_db_keys_expiring"],
+        "Evicted, expired and rejected": ["redis_evicted_keys_total", "redis_expired_keys_total", "redis_rejected_connections_total"],
+    },
+};
+
+test("every panel with several queries keeps each of them: one query per promised metric", () => {
+    const found: string[] = [];
+    for (const { json } of parsed) {
+        if (!isObject(json)) continue;
+        const title = String(json.title);
+        for (const p of panelsOf(json)) {
+            const exprs = asArray(p.targets).flatMap((t) => (isObject(t) && typeof t.expr === "string" ? [t.expr] : []));
+            if (exprs.length < 2) continue;
+            const where = `${title} / ${String(p.title)}`;
+            found.push(where);
+            const promised = multiQueryPanels[title]?.[String(p.title)];
+            assert.ok(promised, `${where} has ${exprs.length} queries: say in multiQueryPanels what each must show`);
+            assert.equal(exprs.length, promised.length, `${where}: one query per promised metric (${promised.join(", ")})`);
+            const unmatched = [...exprs];
+            for (const metric of promised) {
+                const i = unmatched.findIndex((e) => selectedNames(substituteVariables(e)).includes(metric));
+                assert.ok(i >= 0, `${where}: no query left that shows ${metric}`);
+                unmatched.splice(i, 1);
+            }
+        }
+    }
+    const listed = Object.entries(multiQueryPanels).flatMap(([d, panels]) => Object.keys(panels).map((p) => `${d} / ${p}`));
+    assert.deepEqual(found.sort(), listed.sort(), "multiQueryPanels names exactly the panels with several queries");
+});

@@ -93,18 +93,22 @@ export async function runProgram(stack: string, overrides: Record<string, unknow
     }, project, stack, false);
     pulumi.runtime.setAllConfig(asPulumiConfig(project, stackOnly), secretKeys.map((k) => `${project}:${k}`));
     // Record what the engine receives, options included.
-    const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void> } }).getMonitor();
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void> } }).getMonitor();
     const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = async (req: RegisterRequest, cb: unknown) => {
+    monitor.registerResource = async (req: RegisterRequest, cb: RegisterCallback) => {
         const raw = req.getObject()?.toJavaScript() ?? {};
-        resources.push({
+        const index = resources.push({
             type: req.getType(), name: req.getName(), urn: "", inputs: unwrap(raw) as Record<string, unknown>,
             secretInputs: Object.entries(raw).filter(([, v]) => containsSecret(v)).map(([k]) => k),
             parent: req.getParent(), provider: req.getProvider(), dependencies: req.getDependenciesList(),
             protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList(), importId: req.getImportid(),
             deleteBeforeReplace: req.getDeletebeforereplace(), custom: req.getCustom(),
         });
-        return original(req, cb);
+        // The URN the mock monitor assigns: what other registrations name in parent and dependencies.
+        return original(req, (err, response) => {
+            if (response) resources[index - 1] = { ...resources[index - 1], urn: response.getUrn() };
+            cb(err, response);
+        });
     };
     const program = (await import("../index")) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
@@ -120,6 +124,8 @@ export async function runProgram(stack: string, overrides: Record<string, unknow
     await settled(() => resources.length);
     return { resources, outputs, secretOutputs };
 }
+
+type RegisterCallback = (err: unknown, response: { getUrn(): string } | undefined) => void;
 
 interface RegisterRequest {
     getType(): string; getName(): string; getParent(): string; getProvider(): string; getCustom(): boolean;

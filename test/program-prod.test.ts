@@ -138,7 +138,20 @@ test("the Docker provider connects over SSH only after the host is ready", () =>
 test("configuration files are written after the host is ready, and containers start after their files", () => {
     const writes = byType(run, "command:remote:Command").filter((c) => c.name.includes("-files-"));
     assert.ok(writes.length > 5);
-    for (const w of writes) assert.ok(w.dependencies.map(nameOf).includes("host-ready") || w.parent !== "", w.name);
+    // A resource is registered only once its parent and its dependsOn are: readiness counts when
+    // it is reached through either, at any depth.
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const ready = one("command:remote:Command", "host-ready");
+    const waitsFor = (r: Registration, target: Registration, seen = new Set<string>()): boolean => {
+        for (const urn of [...r.dependencies, r.parent].filter((u) => u !== "" && !seen.has(u))) {
+            seen.add(urn);
+            const next = byUrn.get(urn);
+            if (urn === target.urn || (next !== undefined && waitsFor(next, target, seen))) return true;
+        }
+        return false;
+    };
+    const unordered = writes.filter((w) => !waitsFor(w, ready)).map((w) => w.name);
+    assert.deepEqual(unordered, [], "file writes that may run before the host is ready");
     const prometheus = container("prometheus");
     assert.ok(prometheus?.dependencies.map(nameOf).some((d) => d.endsWith("prometheus/prometheus.yml")), "Prometheus waits for its config file");
 });

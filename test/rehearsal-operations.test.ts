@@ -5,12 +5,15 @@
 // data, that every receiver type delivers, that a config change applied by reload leaves no gap,
 // and that Prometheus keeps its history across a restart.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
-import { dashboardQueries, expandQuery, labelValuesQuery, rateIntervalMs, regexEscape } from "../rehearsal/dashboardQueries";
+import { dashboardQueries, expandQuery, labelValuesQuery, rateIntervalMs, regexEscape, vectorSelectors } from "../rehearsal/dashboardQueries";
 import { knownMetricNames } from "../components/monitoringMetrics";
+import { prometheusConfigFile } from "../components/render/prometheus";
 import { metricsNewerThanDebian } from "../components/render/skew";
 import { fakeSecrets } from "../rehearsal/fakes";
-import { waitFor, type Rehearsal } from "../rehearsal/harness";
+import { httpGet, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
 import { notifyDeadline, rehearsalForFile, resolveDeadline, telegram, text } from "./rehearsalSupport";
 
@@ -134,6 +137,57 @@ test("rehearsal: every panel of every dashboard has data against the running sta
     for (const [metric, why] of Object.entries(metricsNewerThanDebian)) console.log(`not checked: ${metric} (${why})`);
 });
 
+/** Values for a dashboard's variables: as Grafana substitutes them, and the single label values among them. */
+interface Choice {
+    readonly values: Record<string, string>;
+    readonly single: Record<string, { readonly label: string; readonly value: string }>;
+}
+
+test("rehearsal: every selector of every panel query matches series, and a panel filtered to one value shows only that value", async (t) => {
+    const r = running(t);
+    if (!r) return;
+    // "Has data" alone passes a stat ending in `or vector(0)` whatever its selector selects, and
+    // a query that ignores the variable: each selector must have matched series during the
+    // rehearsal, and with one value selected every series a panel shows carries that value.
+    const scrapeMs = r.timings.scrapeMs;
+    const skewed = (expr: string) => Object.keys(metricsNewerThanDebian).some((m) => expr.includes(m));
+    const window = `${secondsSince(startedAt)}s`;
+    const problems: string[] = [];
+    for (const d of dashboardQueries()) {
+        let choices: Choice[] = [{ values: {}, single: {} }];
+        for (const v of d.variables) {
+            const { expr, label } = labelValuesQuery(v.query);
+            const values = (await r.prometheus.query(expr)).map((x) => x.labels[label]).filter((x) => x !== undefined);
+            choices = choices.flatMap((c) => [
+                ...values.map((value) => ({ values: { ...c.values, [v.name]: regexEscape(value) }, single: { ...c.single, [v.name]: { label, value } } })),
+                ...(v.allValue === undefined ? [] : [{ values: { ...c.values, [v.name]: v.allValue }, single: c.single }]),
+            ]);
+        }
+        for (const q of d.queries.filter((x) => !skewed(x.expr))) {
+            const written = vectorSelectors(q.expr);
+            const matched = written.map(() => false);
+            for (const c of choices) {
+                const expr = expandQuery(q.expr, c.values, rateIntervalMs(scrapeMs, scrapeMs));
+                for (const [i, selector] of vectorSelectors(expr).entries()) {
+                    if (!matched[i]) matched[i] = (await r.prometheus.query(`present_over_time(${selector}[${window}])`)).length > 0;
+                }
+                const filtered = Object.entries(c.single).filter(([name]) => new RegExp(`\\$\\{?${name}\\b`).test(q.expr));
+                if (filtered.length === 0) continue;
+                const endS = Date.now() / 1000;
+                const shown = q.instant ? await r.prometheus.query(expr) : await r.prometheus.queryRange(expr, endS - 60, endS, scrapeMs / 1000);
+                for (const [name, { label, value }] of filtered) {
+                    const strays = shown.filter((x) => x.labels[label] !== value).map((x) => JSON.stringify(x.labels));
+                    if (strays.length > 0) problems.push(`${d.title} / ${q.panel} ${q.refId} with $${name} = ${value} shows ${strays.join(", ")}: ${q.expr}`);
+                }
+            }
+            written.forEach((selector, i) => {
+                if (!matched[i]) problems.push(`${d.title} / ${q.panel} ${q.refId}: ${selector} never matched a series: ${q.expr}`);
+            });
+        }
+    }
+    assert.deepEqual(problems, []);
+});
+
 test("rehearsal: every metric name the rules and dashboards may use is exported by the running binaries", async (t) => {
     const r = running(t);
     if (!r) return;
@@ -181,15 +235,25 @@ test("rehearsal: Redis standby stops → RedisDown reaches every receiver type, 
     });
 });
 
-test("rehearsal: a rule and scrape-config change applied by reload: no restart, the new rule is active, no scrape missed", async (t) => {
+test("rehearsal: a rule and prometheus.yml change applied by reload: no restart, both are active, no scrape missed", async (t) => {
     const r = running(t);
     if (!r) return;
     const scrapeMs = r.timings.scrapeMs;
     const before = await r.prometheus.runtimeInfo();
+    // The rewritten prometheus.yml Prometheus reads: the change must survive the rehearsal's rewrite
+    // (a scrape timeout would not: at this time scale every timeout becomes the 1 s floor).
+    const prometheusYml = path.join(path.dirname(r.rulesDir), path.basename(prometheusConfigFile));
+    const fileBefore = fs.readFileSync(prometheusYml, "utf8");
+    const environment = `${r.monitoring.environment}-changed`;
     const windowStart = Date.now() - 3 * scrapeMs;
-    const changed = await r.applyConfig({ alertThresholds: { ...thresholds, appErrorRatePercent: 4 }, scrapeTimeout: "5s" });
+    const changed = await r.applyConfig({ alertThresholds: { ...thresholds, appErrorRatePercent: 4 }, environment });
     const reloadedAt = Date.now();
     assert.equal(changed.alertThresholds.appErrorRatePercent, 4);
+    const fileAfter = fs.readFileSync(prometheusYml, "utf8");
+    assert.notEqual(fileAfter, fileBefore, "the rewritten prometheus.yml changed");
+    assert.match(fileAfter, new RegExp(`environment: ${environment}\\n`));
+    const loaded = JSON.parse((await httpGet(`${r.urls.prometheus}/api/v1/status/config`)).body) as { data: { yaml: string } };
+    assert.match(loaded.data.yaml, new RegExp(`environment: ${environment}\\n`), "Prometheus runs the changed prometheus.yml");
     const rules = await r.prometheus.ruleExpressions();
     assert.ok((rules.get("AppErrorRateHigh") ?? []).every((q) => q.endsWith("> 4")) && rules.has("AppErrorRateHigh"), `the new threshold is active: ${rules.get("AppErrorRateHigh")}`);
     assert.equal((await r.prometheus.runtimeInfo()).startTime, before.startTime, "Prometheus was not restarted");

@@ -44,15 +44,35 @@ export function pagerduty(r: Rehearsal, alertname: string, action: "trigger" | "
     return r.fakes.requestsTo("/v2/enqueue").filter((m) => m.status === 202 && m.body.includes(alertname) && m.body.includes(`"event_action":"${action}"`));
 }
 
-/** Long enough for an alert with this `for` to fire and be notified: for + a few scrapes/evaluations + group_wait + slack. */
+/** The scaled intervals a deadline is made of (Rehearsal.timings). */
+export type Timings = Rehearsal["timings"];
+
+/**
+ * Slack over a bound, relative to it: process and network overhead is small next to the scaled
+ * intervals, and a fixed slack would dwarf them (a `for:` four times longer would still pass).
+ */
+export const relativeSlack = 1.5;
+
+/**
+ * The README's worst case from fault to notification: `for` + scrape + evaluation + group_wait
+ * (the fault is seen at the next scrape, the rule at the next evaluation, Alertmanager waits group_wait).
+ */
+export function notifyBoundMs(t: Timings, forMs: number): number {
+    return forMs + t.scrapeMs + t.evaluationMs + t.groupWaitMs;
+}
+
+/** From fault cleared to resolved notification: scrape + evaluation + group_interval (the group's next flush). */
+export function resolveBoundMs(t: Timings): number {
+    return t.scrapeMs + t.evaluationMs + t.groupIntervalMs;
+}
+
+/** Deadline for an alert with this `for` to be notified: the configured bound times the relative slack. */
 export function notifyDeadline(r: Rehearsal, forDuration: string): number {
-    const t = r.timings;
-    return r.scaled(forDuration) + 4 * (t.scrapeMs + t.evaluationMs) + t.groupWaitMs + 15_000;
+    return relativeSlack * notifyBoundMs(r.timings, r.scaled(forDuration));
 }
 
 export function resolveDeadline(r: Rehearsal): number {
-    const t = r.timings;
-    return t.groupIntervalMs + 4 * (t.scrapeMs + t.evaluationMs) + 15_000;
+    return relativeSlack * resolveBoundMs(r.timings);
 }
 
 export async function amMetric(r: Rehearsal, name: string, labels = ""): Promise<number> {

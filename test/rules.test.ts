@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { load } from "js-yaml";
+import { dump, FAILSAFE_SCHEMA, load } from "js-yaml";
 import { alertActions, defaultThresholds, parseAlertThresholds, runbookUrl } from "../components/alerts";
 import { parseStackConfig, type MonitoringConfig } from "../components/config";
 import { containerPaths } from "../components/catalog";
@@ -20,12 +20,13 @@ interface RuleYaml {
     alert?: string;
     record?: string;
     expr: string;
+    for?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
 }
 interface RuleFileYaml { groups: { name: string; rules: RuleYaml[] }[] }
 interface AlertTestYaml { alertname: string; exp_alerts?: unknown[] }
-interface TestFileYaml { tests: { alert_rule_test?: AlertTestYaml[] }[] }
+interface TestFileYaml { tests: { alert_rule_test?: AlertTestYaml[]; promql_expr_test?: unknown[] }[] }
 
 const testsDir = path.join(rulesOutDir, "tests");
 const ymlIn = (dir: string, suffix: string) => fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f));
@@ -149,4 +150,40 @@ test("alertTable lists every alert with its runbook link and what to do", () => 
     }
     for (const row of table.split("\n")) assert.equal(row.replace(/\\\|/g, "").split("|").length, 6, `unescaped | in ${row}`);
     assert.match(table, /\| \[AppLatencyHigh\]\(docs\/runbooks\.md#applatencyhigh\) \| warning \/ critical \| p95 > 2s for 5m \/ p95 > 5s for 5m \|/);
+});
+
+test("every `for:` is needed by a promtool case: removing any one of them fails rules/tests", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    // A case that evaluates a blip after it recovered passes with or without `for:`; only one that
+    // evaluates while the condition still holds, shorter than `for`, tells them apart.
+    const survivors: string[] = [];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-for-"));
+    try {
+        fs.mkdirSync(path.join(dir, "tests"));
+        for (const ruleFile of ymlIn(rulesOutDir, ".yml")) {
+            const name = path.basename(ruleFile);
+            const original = fs.readFileSync(ruleFile, "utf8");
+            const testFile = path.join(testsDir, `${path.basename(ruleFile, ".yml")}.test.yml`);
+            assert.ok(fs.existsSync(testFile), `no promtool tests for ${name}`);
+            // Every scalar as the text it is: the default schema would read `values: 0x5` as the number 5.
+            const suite = load(fs.readFileSync(testFile, "utf8"), { schema: FAILSAFE_SCHEMA }) as TestFileYaml;
+            const rules = (load(original) as RuleFileYaml).groups.flatMap((g, gi) => g.rules.map((rule, ri) => ({ rule, gi, ri })));
+            for (const { rule, gi, ri } of rules.filter(({ rule }) => rule.alert && rule.for)) {
+                const mutated = load(original) as RuleFileYaml;
+                delete mutated.groups[gi].rules[ri].for;
+                fs.writeFileSync(path.join(dir, name), dump(mutated, { lineWidth: -1 }));
+                // Only this alert's cases, so each run stays short.
+                const tests = suite.tests
+                    .map((c) => ({ ...c, promql_expr_test: undefined, alert_rule_test: (c.alert_rule_test ?? []).filter((a) => a.alertname === rule.alert) }))
+                    .filter((c) => c.alert_rule_test.length > 0);
+                const mutatedTests = path.join(dir, "tests", path.basename(testFile));
+                fs.writeFileSync(mutatedTests, dump({ ...suite, tests }, { lineWidth: -1, skipInvalid: true }));
+                const result = spawnSync("promtool", ["test", "rules", mutatedTests], { encoding: "utf8" });
+                if (result.status === 0) survivors.push(`${name}: ${rule.alert} ${JSON.stringify(rule.labels)} without for: ${rule.for}`);
+            }
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(survivors, [], "add a case that evaluates while the condition holds, for less than `for`, and expects silence");
 });

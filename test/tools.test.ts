@@ -1,12 +1,14 @@
 // Checks rendered files with the real tools: Debian's promtool (2.42) and amtool (0.25).
 // Skipped when the tools are missing, except in CI, where a missing tool is a failure.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
+import { load } from "js-yaml";
 import { containerPaths } from "../components/catalog";
-import { parseStackConfig, type MonitoringConfig } from "../components/config";
+import { parseStackConfig, severities, type MonitoringConfig } from "../components/config";
 import { alertmanagerConfigFile, renderAlertmanager } from "../components/render/alertmanager";
 import type { RenderedFile } from "../components/render/files";
 import { prometheusConfigFile, renderPrometheus } from "../components/render/prometheus";
@@ -89,5 +91,67 @@ for (const [name, monitoring] of cases) {
 
     test(`amtool accepts alertmanager.yml: ${name}`, (t) => {
         if (toolAvailable(t, "amtool")) inTempDir((dir) => checkAlertmanager(dir, monitoring()));
+    });
+}
+
+/** Receiver names Alertmanager routes an alert with these labels to: `amtool config routes test`. */
+function routedReceivers(configFile: string, labels: Readonly<Record<string, string>>): string[] {
+    const result = spawnSync("amtool", ["config", "routes", "test", `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { encoding: "utf8" });
+    assert.equal(result.status, 0, `amtool config routes test: ${result.stderr}`);
+    return result.stdout.trim().split(",").filter((r) => r !== "").sort();
+}
+
+/** Configured receiver names behind an Alertmanager receiver, from the secret files its notifiers reference. */
+function people(config: string, receiverName: string): string[] {
+    const doc = load(config) as { receivers: { name: string; [key: string]: unknown }[] };
+    const r = doc.receivers.find((x) => x.name === receiverName);
+    assert.ok(r, `no receiver ${receiverName}`);
+    const refs = Object.values(r).flatMap((v) => (Array.isArray(v) ? v as Record<string, unknown>[] : []))
+        .flatMap((n) => Object.entries(n).filter(([k]) => k.endsWith("_file")).map(([, p]) => path.basename(String(p))));
+    return refs.map((f) => f.replace(/-[a-z_]+$/, "")).sort();
+}
+
+/** One receiver per severity mix, including an `info` subscriber that a leaking Watchdog would ping. */
+const subscribers = [
+    { name: "chat", type: "telegram", chatId: -100123, botToken: "123:fake", severities: ["critical", "warning"] },
+    { name: "oncall", type: "pagerduty", routingKey: "fake-key", severities: ["critical"] },
+    { name: "feed", type: "slack", webhookUrl: "https://hooks.slack.com/services/fake", channel: "#info", severities: ["info"] },
+    { name: "log", type: "webhook", url: "https://hooks.example.com/fake", severities: ["info", "warning"] },
+];
+
+function routingCase(withSwitch: boolean): { monitoring: MonitoringConfig; check: (route: (labels: Record<string, string>) => string[], main: string) => void } {
+    const monitoring = parseStackConfig("test", {
+        hetznerSshKeyName: "deploy", receivers: subscribers,
+        ...(withSwitch ? { deadMansSwitchUrl: "https://hc-ping.com/fake-uuid" } : {}),
+    }).monitoring;
+    return {
+        monitoring,
+        check: (route, main) => {
+            const reached = (labels: Record<string, string>) => route(labels).flatMap((r) => people(main, r)).sort();
+            // Watchdog is severity info: it must stop at its own route, whoever subscribed to info.
+            assert.deepEqual(route({ alertname: "Watchdog", severity: "info" }), [withSwitch ? "deadmansswitch" : "blackhole"], "Watchdog's receivers");
+            assert.deepEqual(reached({ alertname: "Watchdog", severity: "info" }), withSwitch ? ["deadmansswitch"] : [], "people Watchdog reaches");
+            for (const severity of severities) {
+                const subscribed = subscribers.filter((s) => s.severities.includes(severity)).map((s) => s.name).sort();
+                assert.deepEqual(route({ alertname: "RedisDown", severity }), [severity], `receivers of a ${severity} alert`);
+                assert.deepEqual(reached({ alertname: "RedisDown", severity }), subscribed, `people a ${severity} alert reaches`);
+            }
+            // An alert without a known severity reaches everyone rather than nobody.
+            assert.deepEqual(reached({ alertname: "Unlabelled" }), subscribers.map((s) => s.name).sort());
+        },
+    };
+}
+
+for (const withSwitch of [true, false]) {
+    test(`amtool routes Watchdog only to ${withSwitch ? "the dead man's switch" : "nobody"} and each severity only to its subscribers (an info subscriber exists)`, (t) => {
+        if (!toolAvailable(t, "amtool")) return;
+        const { monitoring, check } = routingCase(withSwitch);
+        inTempDir((dir) => {
+            const files = renderAlertmanager(monitoring);
+            const main = files.find((f) => f.path === alertmanagerConfigFile);
+            assert.ok(main);
+            const configFile = write(dir, main.path, forDebianAlertmanager(main.content, alertmanagerSecrets(files)));
+            check((labels) => routedReceivers(configFile, labels), main.content);
+        });
     });
 }
