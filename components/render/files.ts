@@ -20,3 +20,14 @@ export const hostDirs = {
 
 /** Secrets live in a `secrets/` folder inside the service's directory. */
 export const secretsDir = "secrets";
+
+/**
+ * Pulumi writes a configured service's files below configRoot/staging/<service dir> first; the
+ * swap script (swap.ts) validates them there before any of them can reach the service.
+ */
+export const stagingDir = "staging";
+
+/** Mode of a deployed file: secrets are readable by their owner only. */
+export function fileMode(secret: boolean): "0400" | "0444" {
+    return secret ? "0400" : "0444";
+}

@@ -1,0 +1,206 @@
+// The swap script (components/render/swap.ts) run for real: bash, Debian's promtool and amtool as
+// the checkers, in a temporary directory. The service is a stand-in whose reload and health
+// depend on the files it would read through `current`, so each way a change can fail is real:
+// the checker refusing, the reload refusing, the health check failing.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test, type TestContext } from "node:test";
+import { parseStackConfig } from "../components/config";
+import { renderAlertmanager } from "../components/render/alertmanager";
+import { renderPrometheus } from "../components/render/prometheus";
+import { renderRules } from "../components/render/rules";
+import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
+import { containerPaths } from "../components/catalog";
+import { renderSwapScript, shellQuote, type ReleaseFile, type SwapSteps } from "../components/render/swap";
+import { stackRawConfig } from "../components/stackFiles";
+import { toolAvailable } from "./externalTools";
+
+const prod = parseStackConfig("prod", stackRawConfig("prod"), { withoutSecrets: true }).monitoring;
+const uid = process.getuid?.() ?? 0;
+
+/** A marker in a file that the stand-in service refuses to load (what a version skew would do). */
+const refusedOnReload = "# stand-in: refused on reload";
+/** A marker that loads but leaves the stand-in unhealthy. */
+const unhealthy = "# stand-in: unhealthy";
+
+interface Workspace {
+    readonly root: string;
+    readonly dir: string;
+    readonly staging: string;
+    readonly state: string;
+}
+
+function workspace(t: TestContext): Workspace {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "swap-"));
+    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+    const ws = { root, dir: path.join(root, "prometheus"), staging: path.join(root, "staging", "prometheus"), state: path.join(root, "state") };
+    fs.mkdirSync(ws.state);
+    fs.writeFileSync(path.join(ws.state, "status"), "ok never-loaded\n");
+    return ws;
+}
+
+/** A service that loads `mainFile` through current on reload, refusing or ailing on the markers. */
+function standInSteps(ws: Workspace, mainFile: string, check: string): SwapSteps {
+    const q = (p: string) => shellQuote(p);
+    const status = q(path.join(ws.state, "status"));
+    const current = q(path.join(ws.dir, "current", mainFile));
+    return {
+        check,
+        running: "true",
+        needsReload: "true",
+        reload: `if grep -qF ${q(refusedOnReload)} ${current}; then sed -i 's/^ok /failed /' ${status}; ` +
+            `else echo "ok $(date +%s%N)" > ${status}; readlink ${q(path.join(ws.dir, "current"))} >> ${q(path.join(ws.state, "loaded"))}; fi`,
+        status: `cat ${status}`,
+        healthy: `! grep -qF ${q(unhealthy)} ${current}`,
+        logs: "echo 'stand-in log line'",
+    };
+}
+
+function stage(ws: Workspace, files: Readonly<Record<string, string>>): ReleaseFile[] {
+    fs.rmSync(ws.staging, { recursive: true, force: true });
+    for (const [rel, content] of Object.entries(files)) {
+        const file = path.join(ws.staging, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content);
+    }
+    return Object.keys(files).map((p) => ({ path: p, mode: "0444", owner: uid }));
+}
+
+function swap(ws: Workspace, files: ReleaseFile[], steps: SwapSteps): { status: number | null; stderr: string } {
+    const script = renderSwapScript({ service: "prometheus", serviceDir: ws.dir, stagingDir: ws.staging, files, asRoot: false, deadlineSeconds: 3, steps });
+    const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    return { status: result.status, stderr: result.stderr };
+}
+
+const read = (file: string): string => fs.readFileSync(file, "utf8");
+const current = (ws: Workspace, rel: string): string => read(path.join(ws.dir, "current", rel));
+const loaded = (ws: Workspace): string[] => read(path.join(ws.state, "loaded")).trim().split("\n");
+
+/** The prod stack's Prometheus files, with rule_files relative to prometheus.yml so promtool finds them in the candidate. */
+function prometheusFiles(): Record<string, string> {
+    const relocate = (text: string) => text.replaceAll(`${containerPaths.prometheusConfigDir}/`, "");
+    const files: Record<string, string> = {};
+    for (const f of [...renderPrometheus(prod), ...renderRules(prod)]) files[f.path.replace(/^prometheus\//, "")] = relocate(f.content);
+    return files;
+}
+
+const promtool = (ws: Workspace) => `promtool check config "$candidate/prometheus.yml"`;
+
+test("swap: a good update becomes current, is reloaded, and the previous release is kept for rollback", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    const ws = workspace(t);
+    const good = prometheusFiles();
+    const first = swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    assert.equal(first.status, 0, first.stderr);
+    const changed = { ...good, "prometheus.yml": good["prometheus.yml"].replace("scrape_interval: 15s", "scrape_interval: 30s") };
+    const second = swap(ws, stage(ws, changed), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(current(ws, "prometheus.yml"), /scrape_interval: 30s/);
+    assert.equal(loaded(ws).length, 2, "reloaded once per update");
+    assert.equal(loaded(ws)[1], fs.readlinkSync(path.join(ws.dir, "current")), "the service loaded the new release");
+    assert.match(read(path.join(ws.dir, "previous", "prometheus.yml")), /scrape_interval: 15s/);
+    assert.deepEqual(fs.readdirSync(path.join(ws.dir, "releases")).length, 2, "older releases are pruned, current and previous stay");
+});
+
+test("swap: a change promtool refuses changes nothing and fails with promtool's own message", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    const ws = workspace(t);
+    const good = prometheusFiles();
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    const before = fs.readlinkSync(path.join(ws.dir, "current"));
+    const bad = { ...good, "rules/broken.yml": "groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: up ==\n" };
+    const result = swap(ws, stage(ws, bad), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /the checker refused the new files; nothing was changed/);
+    assert.match(result.stderr, /broken\.yml/, "promtool names the file");
+    assert.match(result.stderr, /parse error|unexpected end of input/, "promtool's own message");
+    assert.equal(fs.readlinkSync(path.join(ws.dir, "current")), before, "current still names the last good release");
+    assert.ok(!fs.existsSync(path.join(ws.dir, "current", "rules", "broken.yml")));
+    assert.equal(loaded(ws).length, 1, "the service was not reloaded");
+    assert.deepEqual(fs.readdirSync(path.join(ws.dir, "releases")), [before.replace("releases/", "")], "the refused candidate is discarded");
+});
+
+test("swap: amtool refusing an Alertmanager change changes nothing and fails with amtool's message", (t) => {
+    if (!toolAvailable(t, "amtool")) return;
+    const ws = workspace(t);
+    const files = renderAlertmanager(prod);
+    const main = files.find((f) => f.path === "alertmanager/alertmanager.yml");
+    assert.ok(main);
+    const good = { "alertmanager.yml": forDebianAlertmanager(main.content, alertmanagerSecrets(files)) };
+    const amtool = `amtool check-config "$candidate/alertmanager.yml"`;
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "alertmanager.yml", amtool)).status, 0);
+    const bad = { "alertmanager.yml": good["alertmanager.yml"].replace(/receiver: critical/, "receiver: nobody-by-this-name") };
+    assert.notEqual(bad["alertmanager.yml"], good["alertmanager.yml"]);
+    const result = swap(ws, stage(ws, bad), standInSteps(ws, "alertmanager.yml", amtool));
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /undefined receiver "nobody-by-this-name"/, "amtool's own message");
+    assert.equal(current(ws, "alertmanager.yml"), good["alertmanager.yml"]);
+});
+
+test("swap: a change the checker accepts but the service refuses on reload is rolled back and reloaded", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    const ws = workspace(t);
+    const good = prometheusFiles();
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    const goodRelease = fs.readlinkSync(path.join(ws.dir, "current"));
+    const refused = { ...good, "prometheus.yml": `${good["prometheus.yml"]}${refusedOnReload}\n` };
+    const result = swap(ws, stage(ws, refused), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /the service refused the new files \(failed /);
+    assert.match(result.stderr, /stand-in log line/, "the service's log is shown");
+    assert.match(result.stderr, /rolled back: running the previous release/);
+    assert.equal(fs.readlinkSync(path.join(ws.dir, "current")), goodRelease, "a restart reads the last good release");
+    assert.equal(current(ws, "prometheus.yml"), good["prometheus.yml"]);
+    assert.equal(loaded(ws).at(-1), goodRelease, "the service was reloaded on the good release");
+    assert.match(read(path.join(ws.state, "status")), /^ok /);
+});
+
+test("swap: a change whose health check fails within the deadline is rolled back", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    const ws = workspace(t);
+    const good = prometheusFiles();
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    const goodRelease = fs.readlinkSync(path.join(ws.dir, "current"));
+    const ailing = { ...good, "prometheus.yml": `${good["prometheus.yml"]}${unhealthy}\n` };
+    const started = Date.now();
+    const result = swap(ws, stage(ws, ailing), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /not healthy within 3s of the reload/);
+    assert.match(result.stderr, /rolled back/);
+    assert.ok(Date.now() - started < 15_000, "the deadline bounds the wait");
+    assert.equal(fs.readlinkSync(path.join(ws.dir, "current")), goodRelease);
+    assert.equal(loaded(ws).at(-1), goodRelease);
+});
+
+test("swap: after a failed update a restart reads the last good files, with the staged bad ones never in reach", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    const ws = workspace(t);
+    const good = prometheusFiles();
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    const bad = { ...good, "prometheus.yml": good["prometheus.yml"].replace("global:", "global:\n  scrape_interval: fifteen") };
+    assert.notEqual(swap(ws, stage(ws, bad), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    // What a restarted Prometheus would read: --config.file through current, rules through its glob.
+    const check = spawnSync("promtool", ["check", "config", path.join(ws.dir, "current", "prometheus.yml")], { encoding: "utf8" });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.equal(current(ws, "prometheus.yml"), good["prometheus.yml"]);
+    assert.ok(!path.relative(ws.dir, ws.staging).split(path.sep).every((p) => p !== ".."), "staging is outside the directory the container mounts");
+});
+
+test("swap: a file the plan names but staging lacks fails before anything changes", (t) => {
+    const ws = workspace(t);
+    const files = stage(ws, { "prometheus.yml": "global: {}\n" });
+    const result = swap(ws, [...files, { path: "rules/missing.yml", mode: "0444", owner: uid }], standInSteps(ws, "prometheus.yml", "true"));
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /the staged file .*rules\/missing\.yml is missing/);
+    assert.ok(!fs.existsSync(path.join(ws.dir, "current")));
+});
+
+test("swap: release paths cannot leave the release directory", () => {
+    assert.throws(() => renderSwapScript({
+        service: "prometheus", serviceDir: "/x", stagingDir: "/y", files: [{ path: "../etc/passwd", mode: "0444", owner: 0 }],
+        asRoot: false, deadlineSeconds: 1, steps: { check: "true", running: "true", needsReload: "true", reload: "true", status: "true", healthy: "true", logs: "true" },
+    }), /leaves the release/);
+});
