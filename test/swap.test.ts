@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import { parseStackConfig } from "../components/config";
 import { renderAlertmanager } from "../components/render/alertmanager";
 import { renderPrometheus } from "../components/render/prometheus";
@@ -33,7 +33,7 @@ interface Workspace {
     readonly state: string;
 }
 
-function workspace(t: TestContext): Workspace {
+function workspace(t: { after(fn: () => void): void }): Workspace {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "swap-"));
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const ws = { root, dir: path.join(root, "prometheus"), staging: path.join(root, "staging", "prometheus"), state: path.join(root, "state") };
@@ -87,16 +87,16 @@ function prometheusFiles(): Record<string, string> {
     return files;
 }
 
-const promtool = (ws: Workspace) => `promtool check config "$candidate/prometheus.yml"`;
+const promtoolOnCandidate = `promtool check config "$candidate/prometheus.yml"`;
 
 test("swap: a good update becomes current, is reloaded, and the previous release is kept for rollback", (t) => {
     if (!toolAvailable(t, "promtool")) return;
     const ws = workspace(t);
     const good = prometheusFiles();
-    const first = swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    const first = swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtoolOnCandidate));
     assert.equal(first.status, 0, first.stderr);
     const changed = { ...good, "prometheus.yml": good["prometheus.yml"].replace("scrape_interval: 15s", "scrape_interval: 30s") };
-    const second = swap(ws, stage(ws, changed), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    const second = swap(ws, stage(ws, changed), standInSteps(ws, "prometheus.yml", promtoolOnCandidate));
     assert.equal(second.status, 0, second.stderr);
     assert.match(current(ws, "prometheus.yml"), /scrape_interval: 30s/);
     assert.equal(loaded(ws).length, 2, "reloaded once per update");
@@ -109,10 +109,10 @@ test("swap: a change promtool refuses changes nothing and fails with promtool's 
     if (!toolAvailable(t, "promtool")) return;
     const ws = workspace(t);
     const good = prometheusFiles();
-    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtoolOnCandidate)).status, 0);
     const before = fs.readlinkSync(path.join(ws.dir, "current"));
     const bad = { ...good, "rules/broken.yml": "groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: up ==\n" };
-    const result = swap(ws, stage(ws, bad), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    const result = swap(ws, stage(ws, bad), standInSteps(ws, "prometheus.yml", promtoolOnCandidate));
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /the checker refused the new files; nothing was changed/);
     assert.match(result.stderr, /broken\.yml/, "promtool names the file");
@@ -144,10 +144,10 @@ test("swap: a change the checker accepts but the service refuses on reload is ro
     if (!toolAvailable(t, "promtool")) return;
     const ws = workspace(t);
     const good = prometheusFiles();
-    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtoolOnCandidate)).status, 0);
     const goodRelease = fs.readlinkSync(path.join(ws.dir, "current"));
     const refused = { ...good, "prometheus.yml": `${good["prometheus.yml"]}${refusedOnReload}\n` };
-    const result = swap(ws, stage(ws, refused), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    const result = swap(ws, stage(ws, refused), standInSteps(ws, "prometheus.yml", promtoolOnCandidate));
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /the service refused the new files \(failed /);
     assert.match(result.stderr, /stand-in log line/, "the service's log is shown");
@@ -162,11 +162,11 @@ test("swap: a change whose health check fails within the deadline is rolled back
     if (!toolAvailable(t, "promtool")) return;
     const ws = workspace(t);
     const good = prometheusFiles();
-    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtoolOnCandidate)).status, 0);
     const goodRelease = fs.readlinkSync(path.join(ws.dir, "current"));
     const ailing = { ...good, "prometheus.yml": `${good["prometheus.yml"]}${unhealthy}\n` };
     const started = Date.now();
-    const result = swap(ws, stage(ws, ailing), standInSteps(ws, "prometheus.yml", promtool(ws)));
+    const result = swap(ws, stage(ws, ailing), standInSteps(ws, "prometheus.yml", promtoolOnCandidate));
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /not healthy within 3s of the reload/);
     assert.match(result.stderr, /rolled back/);
@@ -179,9 +179,9 @@ test("swap: after a failed update a restart reads the last good files, with the 
     if (!toolAvailable(t, "promtool")) return;
     const ws = workspace(t);
     const good = prometheusFiles();
-    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    assert.equal(swap(ws, stage(ws, good), standInSteps(ws, "prometheus.yml", promtoolOnCandidate)).status, 0);
     const bad = { ...good, "prometheus.yml": good["prometheus.yml"].replace("global:", "global:\n  scrape_interval: fifteen") };
-    assert.notEqual(swap(ws, stage(ws, bad), standInSteps(ws, "prometheus.yml", promtool(ws))).status, 0);
+    assert.notEqual(swap(ws, stage(ws, bad), standInSteps(ws, "prometheus.yml", promtoolOnCandidate)).status, 0);
     // What a restarted Prometheus would read: --config.file through current, rules through its glob.
     const check = spawnSync("promtool", ["check", "config", path.join(ws.dir, "current", "prometheus.yml")], { encoding: "utf8" });
     assert.equal(check.status, 0, check.stdout + check.stderr);

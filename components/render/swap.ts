@@ -74,7 +74,7 @@ export interface SwapPlan {
 export const swapDeadlineSeconds = 60;
 
 /** The release files of one service: rendered files below `hostDir`, relative to it. */
-export function releaseFiles(files: readonly RenderedFile[], hostDir: string): ReleaseFile[] {
+export function releaseFiles(files: readonly Pick<RenderedFile, "path" | "secret" | "owner">[], hostDir: string): ReleaseFile[] {
     const prefix = `${hostDir}/`;
     return files.map((f) => {
         if (!f.path.startsWith(prefix)) throw new Error(`${f.path} is not below ${hostDir}/`);
