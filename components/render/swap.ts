@@ -148,7 +148,7 @@ ${copies}
 
 if ! report=$(check 2>&1); then
   discard
-  say "the checker refused the new files; nothing was changed, the service keeps running release \${previous:-(none)}:"
+  say "the checker refused the new files; nothing was changed, the service keeps running release $(basename "\${previous:-none}"):"
   printf '%s\\n' "$report" >&2
   exit 1
 fi
