@@ -3,7 +3,7 @@
 // depend on the files it would read through `current`, so each way a change can fail is real:
 // the checker refusing, the reload refusing, the health check failing.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,7 +14,8 @@ import { renderPrometheus } from "../components/render/prometheus";
 import { renderRules } from "../components/render/rules";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
 import { containerPaths } from "../components/catalog";
-import { renderSwapScript, shellQuote, type ReleaseFile, type SwapSteps } from "../components/render/swap";
+import { alertmanagerSteps, prometheusSteps, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../components/render/swap";
+import { freePort, httpOk, launch, ready, terminate, type Managed } from "../rehearsal/processes";
 import { stackRawConfig } from "../components/stackFiles";
 import { toolAvailable } from "./externalTools";
 
@@ -73,6 +74,26 @@ function swap(ws: Workspace, files: ReleaseFile[], steps: SwapSteps): { status: 
     const script = renderSwapScript({ service: "prometheus", serviceDir: ws.dir, stagingDir: ws.staging, files, asRoot: false, deadlineSeconds: 3, steps });
     const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
     return { status: result.status, stderr: result.stderr };
+}
+
+/** Runs a swap script without blocking the event loop (a real service answers HTTP meanwhile). */
+async function swapAsync(ws: Workspace, files: ReleaseFile[], steps: SwapSteps): Promise<{ status: number | null; stderr: string }> {
+    const script = renderSwapScript({ service: "prometheus", serviceDir: ws.dir, stagingDir: ws.staging, files, asRoot: false, deadlineSeconds: 10, steps });
+    return new Promise((resolve) => {
+        const child = spawn("bash", ["-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (c: string) => { stderr += c; });
+        child.on("close", (status) => resolve({ status, stderr }));
+    });
+}
+
+/** The product's access, rewritten for a local process as the rehearsal does it. */
+function localAccess(p: Managed, port: number): ServiceAccess {
+    const pid = p.child?.pid;
+    return {
+        running: pid === undefined ? "false" : `kill -0 ${pid}`, hangUp: `kill -HUP ${pid ?? 0}`, restart: "false", state: "false",
+        get: (urlPath) => `wget -q -O - http://127.0.0.1:${port}${urlPath}`, logs: `tail -n 5 ${shellQuote(p.logFile)}`,
+    };
 }
 
 const read = (file: string): string => fs.readFileSync(file, "utf8");
@@ -203,4 +224,44 @@ test("swap: release paths cannot leave the release directory", () => {
         service: "prometheus", serviceDir: "/x", stagingDir: "/y", files: [{ path: "../etc/passwd", mode: "0444", owner: 0 }],
         asRoot: false, deadlineSeconds: 1, steps: { check: "true", running: "true", needsReload: "true", reload: "true", status: "true", healthy: "true", logs: "true" },
     }), /leaves the release/);
+});
+
+/** A change the checker lets through (here: no checker) but the real service refuses on SIGHUP. */
+async function refusedOnSighup(t: { after(fn: () => void): void }, binary: string, mainFile: string, good: string, args: (config: string, port: number, data: string) => string[],
+    steps: (access: ServiceAccess) => SwapSteps): Promise<{ stderr: string; loadedAfter: string }> {
+    const ws = workspace(t);
+    const port = await freePort();
+    const p: Managed = { name: binary, logFile: path.join(ws.root, `${binary}.log`) };
+    t.after(() => { void terminate(p); });
+    assert.equal((await swapAsync(ws, stage(ws, { [mainFile]: good }), steps(localAccess(p, port)))).status, 0, "first release installed");
+    launch(p, binary, args(path.join(ws.dir, "current", mainFile), port, path.join(ws.root, "data")), ws.root);
+    await ready(p, 15_000, () => httpOk(`http://127.0.0.1:${port}/-/ready`));
+    const result = await swapAsync(ws, stage(ws, { [mainFile]: "global: [\n" }), steps(localAccess(p, port)));
+    assert.notEqual(result.status, 0);
+    const after = spawnSync("sh", ["-c", steps(localAccess(p, port)).status], { encoding: "utf8" }).stdout;
+    assert.equal(current(ws, mainFile), good, "current is back at the good release");
+    await terminate(p);
+    return { stderr: result.stderr, loadedAfter: after };
+}
+
+test("swap against Debian's Prometheus 2.42: a file it refuses on SIGHUP is seen in runtimeinfo and rolled back", async (t) => {
+    if (!toolAvailable(t, "prometheus")) return;
+    const { stderr, loadedAfter } = await refusedOnSighup(t, "prometheus", "prometheus.yml", "global:\n  scrape_interval: 15s\n",
+        (config, port, data) => [`--config.file=${config}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`],
+        (access) => prometheusSteps(access, "true"));
+    assert.match(stderr, /the service refused the new files \(failed /, "reloadConfigSuccess false was read from runtimeinfo");
+    assert.match(stderr, /Error reloading config/, "Prometheus' own log line");
+    assert.match(stderr, /rolled back: running the previous release/);
+    assert.match(loadedAfter, /^ok /, "the rollback reload succeeded");
+});
+
+test("swap against Debian's Alertmanager 0.25: a file it refuses on SIGHUP is seen in its metrics and rolled back", async (t) => {
+    if (!toolAvailable(t, "prometheus-alertmanager")) return;
+    const { stderr, loadedAfter } = await refusedOnSighup(t, "prometheus-alertmanager", "alertmanager.yml", "route:\n  receiver: a\nreceivers:\n  - name: a\n",
+        (config, port, data) => [`--config.file=${config}`, `--storage.path=${data}`, "--cluster.listen-address=", `--web.listen-address=127.0.0.1:${port}`],
+        (access) => alertmanagerSteps(access, "true"));
+    assert.match(stderr, /the service refused the new files \(failed /, "alertmanager_config_last_reload_successful 0 was read");
+    assert.match(stderr, /Loading configuration file failed/, "Alertmanager's own log line");
+    assert.match(stderr, /rolled back/);
+    assert.match(loadedAfter, /^ok /);
 });
