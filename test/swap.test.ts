@@ -14,7 +14,7 @@ import { renderPrometheus } from "../components/render/prometheus";
 import { renderRules } from "../components/render/rules";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
 import { containerPaths } from "../components/catalog";
-import { alertmanagerSteps, prometheusSteps, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../components/render/swap";
+import { alertmanagerSteps, grafanaSteps, prometheusSteps, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../components/render/swap";
 import { freePort, httpOk, launch, ready, terminate, type Managed } from "../rehearsal/processes";
 import { stackRawConfig } from "../components/stackFiles";
 import { toolAvailable } from "./externalTools";
@@ -264,4 +264,28 @@ test("swap against Debian's Alertmanager 0.25: a file it refuses on SIGHUP is se
     assert.match(stderr, /Loading configuration file failed/, "Alertmanager's own log line");
     assert.match(stderr, /rolled back/);
     assert.match(loadedAfter, /^ok /);
+});
+
+test("swap for Grafana: a dashboard change restarts it (and waits for /api/health); a password file change alone restarts nothing", (t) => {
+    const ws = workspace(t);
+    const q = (p: string) => shellQuote(path.join(ws.state, p));
+    fs.writeFileSync(path.join(ws.state, "started"), "0\n");
+    // A stand-in container: restart records itself and a new start time; health reads the database state.
+    const access: ServiceAccess = {
+        running: "true", hangUp: "false", logs: "true",
+        restart: `echo restart >> ${q("restarts")}; date +%s%N > ${q("started")}`,
+        state: `echo "running $(cat ${q("started")})"`,
+        get: (urlPath) => urlPath === "/api/health" ? `printf '{\\n  "database": "ok"\\n}\\n'` : "false",
+    };
+    const restarts = () => fs.existsSync(path.join(ws.state, "restarts")) ? read(path.join(ws.state, "restarts")).trim().split("\n").length : 0;
+    const files = (dashboard: string, password: string) => ({ "provisioning/datasources/datasources.yml": "apiVersion: 1\n", "dashboards/Hosts/hosts.json": dashboard, "secrets/admin_password": password });
+    assert.equal(swap(ws, stage(ws, files("{}", "one")), grafanaSteps(access)).status, 0);
+    assert.equal(restarts(), 1, "the first release is loaded by a restart");
+    const password = swap(ws, stage(ws, files("{}", "two")), grafanaSteps(access));
+    assert.equal(password.status, 0, password.stderr);
+    assert.equal(restarts(), 1, "the password reset applies a new password; no restart");
+    assert.equal(current(ws, "secrets/admin_password"), "two");
+    const dashboard = swap(ws, stage(ws, files('{"uid":"hosts"}', "two")), grafanaSteps(access));
+    assert.equal(dashboard.status, 0, dashboard.stderr);
+    assert.equal(restarts(), 2, "a dashboard change restarts Grafana");
 });
