@@ -8,6 +8,8 @@ import { localUrls, tunnelCommand } from "../components/render/access";
 import { renderCloudInit } from "../components/render/cloudInit";
 import { readDashboards } from "../components/render/grafana";
 import { renderStackFiles } from "../components/render";
+import { deployedPath } from "../components/render/files";
+import { currentRelease } from "../components/catalog";
 
 export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
     const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true });
@@ -28,10 +30,11 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
             sshPublicKeys: config.host.sshPublicKey ? [config.host.sshPublicKey] : [],
         }));
     }
-    const secrets = files.filter((x) => x.secret).map((x) => `${m.configRoot}/${x.path} (mode 0400, uid ${x.owner})`);
+    const secrets = files.filter((x) => x.secret).map((x) => `${deployedPath(m.configRoot, x, currentRelease)} (mode 0400, uid ${x.owner})`);
     const address = config.host.sshHost ?? "<server address>";
     write("SUMMARY.txt", [
         `stack ${stack}: host mode ${config.host.mode}, files below ${m.configRoot} on the host`,
+        `Prometheus, Alertmanager and Grafana read their files through ${m.configRoot}/<service>/${currentRelease}, swapped in only after their checker accepts them (README: When an update is rejected)`,
         `tunnel: ${tunnelCommand(m, { user: config.host.sshUser, address, port: config.host.sshPort })}`,
         ...Object.entries(localUrls(m)).map(([ui, url]) => `${ui}: ${url}`),
         "secret files (written by pulumi up from Pulumi secrets, not rendered here):",

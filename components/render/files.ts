@@ -31,3 +31,12 @@ export const stagingDir = "staging";
 export function fileMode(secret: boolean): "0400" | "0444" {
     return secret ? "0400" : "0444";
 }
+
+/** Service directories whose files are swapped in as releases, read through `current` (swap.ts). */
+export const releasedDirs: readonly string[] = [hostDirs.prometheus, hostDirs.alertmanager, hostDirs.grafana];
+
+/** Where a rendered file is read on the host once deployed: through `current` for released services. */
+export function deployedPath(configRoot: string, file: Pick<RenderedFile, "path">, current: string): string {
+    const [dir, ...rest] = file.path.split("/");
+    return releasedDirs.includes(dir) ? `${configRoot}/${dir}/${current}/${rest.join("/")}` : `${configRoot}/${file.path}`;
+}
