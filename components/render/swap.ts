@@ -165,8 +165,7 @@ if [ "$reload_needed" = no ] || take_effect; then
   exit 0
 fi
 
-failure=$why
-say "$failure"
+say "$why"
 logs >&2 || true
 if [ -z "$previous" ]; then
   say "no previous release to roll back to; $dir/current stays at $id"
