@@ -123,9 +123,11 @@ test("every configured service starts on a checked release: files → swap (chec
         assert.deepEqual(binds.map((b) => [b.hostPath, b.readOnly]), [[`/opt/monitoring/${service}`, true]], `${service} mounts only its release directory`);
     }
     const promCheck = String(commands().find((c) => c.name === "monitoring-prometheus-swap")?.inputs.create);
-    assert.match(promCheck, /docker run --rm --network none --user 65534 --entrypoint 'promtool' -v "\$candidate:\/etc\/prometheus\/current:ro" 'prom\/prometheus:v3\.5\.0' 'check' 'config'/);
+    // The checker is the pinned image's own, on the release mounted where the service reads it.
+    const image = (service: string) => String(byType(run, "docker:index/remoteImage:RemoteImage").find((i) => i.name === `monitoring-${service}-service-image`)?.inputs.name);
+    assert.ok(promCheck.includes(`docker run --rm --network none --user 65534 --entrypoint 'promtool' -v "$candidate:/etc/prometheus/current:ro" '${image("prometheus")}' 'check' 'config' '/etc/prometheus/current/prometheus.yml'`), promCheck);
     const amCheck = String(commands().find((c) => c.name === "monitoring-alertmanager-swap")?.inputs.create);
-    assert.match(amCheck, /--entrypoint 'amtool' -v "\$candidate:\/etc\/alertmanager\/current:ro" 'prom\/alertmanager:v0\.28\.1' 'check-config'/);
+    assert.ok(amCheck.includes(`--entrypoint 'amtool' -v "$candidate:/etc/alertmanager/current:ro" '${image("alertmanager")}' 'check-config' '/etc/alertmanager/current/alertmanager.yml'`), amCheck);
 });
 
 test("run for real against a stand-in docker, the password reset passes the password on stdin, never in an argument list", () => {
