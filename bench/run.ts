@@ -13,6 +13,8 @@ import { prodReceiverOverrides, telegramPath, telegramText, type RecordedRequest
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
 import { isRecord } from "../components/typeGuards";
+import type { RenderedFile } from "../components/render/files";
+import { rulesDir as renderedRulesDir } from "../components/render/rules";
 
 const appJob = "ai-engine";
 const runStarted = Date.now();
@@ -129,7 +131,7 @@ function markdown(res: Results, m: Record<string, string>, totalMs: number): str
     out.push(`Samples ingested: ${res.samplesPerSecond === undefined ? "not measured" : `${res.samplesPerSecond.toFixed(1)} samples/s`} (rate(prometheus_tsdb_head_samples_appended_total[1m])).`, "");
     out.push("## Rule reload", "");
     if (res.reload) {
-        out.push(`POST /-/reload → new rule group listed by /api/v1/rules: **${res.reload.latencyMs} ms**.`, "");
+        out.push(`New rule file applied through the swap script (promtool check, current symlink, SIGHUP, confirmed loaded) → new rule group listed by /api/v1/rules: **${res.reload.latencyMs} ms**.`, "");
         out.push(`Scrape spacing of \`up\` per job over the ${res.reload.windowS} s window around the reload:`, "");
         out.push(table([["job", "samples", "max interval", "missed scrapes"],
             ...res.reload.maxGapByJob.map((g) => [g.job, String(g.samples), sec(g.maxGapMs), String(g.missed)])]), "");
@@ -196,18 +198,20 @@ async function measureFootprint(r: Rehearsal, res: Results): Promise<void> {
 }
 
 async function measureReload(r: Rehearsal, res: Results): Promise<void> {
-    const rulesDir = r.rulesDir;
     const group = `bench-reload-${Date.now()}`;
-    fs.writeFileSync(path.join(rulesDir, "bench-reload.yml"),
-        dump({ groups: [{ name: group, rules: [{ record: "bench:reload_marker", expr: "vector(1)" }] }] }), { mode: 0o600 });
+    const benchRules: RenderedFile = {
+        path: `${renderedRulesDir}/bench-reload.yml`, secret: false, owner: 0,
+        content: dump({ groups: [{ name: group, rules: [{ record: "bench:reload_marker", expr: "vector(1)" }] }] }),
+    };
     const windowStart = Date.now() / 1000;
     const listed = async (): Promise<boolean> => (await httpGet(`${r.urls.prometheus}/api/v1/rules`)).body.includes(`"${group}"`);
     if (await listed()) throw new Error("the new rule group is listed before the reload");
     const posted = Date.now();
-    await r.reloadPrometheus();
+    // What pulumi up does: stage, check, swap, SIGHUP; the script returns once the load is confirmed.
+    await r.applyConfig({}, (files) => [...files, benchRules]);
     await waitFor(listed, 10_000, `rule group ${group} in /api/v1/rules`, 5);
     const latencyMs = Date.now() - posted;
-    log(`reload: rule listed ${latencyMs} ms after POST /-/reload`);
+    log(`reload: rule listed ${latencyMs} ms after the swap script started`);
     // Scrape spacing: two scrape intervals of margin on each side of the reload.
     const marginMs = 2 * r.timings.scrapeMs;
     await new Promise((resolve) => setTimeout(resolve, marginMs + 1000));

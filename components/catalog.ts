@@ -21,16 +21,30 @@ export const containerUids = {
     nodeExporter: 65534,
 } as const;
 
+/**
+ * Where each configured service's host directory is mounted (read-only) inside its container.
+ * The directory holds validated releases and a `current` symlink (see render/swap.ts): the service
+ * reads everything through `current`, so swapping that link is what changes its configuration.
+ */
+export const configMounts = {
+    prometheus: "/etc/prometheus",
+    alertmanager: "/etc/alertmanager",
+    grafana: "/etc/grafana-monitoring",
+} as const;
+
+/** The symlink, inside each service directory, that points at the release the service runs. */
+export const currentRelease = "current";
+
 /** Paths inside the containers where the host directories are mounted. */
 export const containerPaths = {
-    prometheusConfigDir: "/etc/prometheus",
+    prometheusConfigDir: `${configMounts.prometheus}/${currentRelease}`,
     prometheusData: "/prometheus",
-    alertmanagerConfigDir: "/etc/alertmanager",
+    alertmanagerConfigDir: `${configMounts.alertmanager}/${currentRelease}`,
     alertmanagerData: "/alertmanager",
-    grafanaProvisioningDir: "/etc/grafana/provisioning",
-    grafanaDashboardsDir: "/var/lib/grafana-dashboards",
+    grafanaProvisioningDir: `${configMounts.grafana}/${currentRelease}/provisioning`,
+    grafanaDashboardsDir: `${configMounts.grafana}/${currentRelease}/dashboards`,
     grafanaData: "/var/lib/grafana",
-    grafanaSecretsDir: "/run/secrets/grafana",
+    grafanaSecretsDir: `${configMounts.grafana}/${currentRelease}/secrets`,
     redisExporterSecretsDir: "/run/secrets/redis",
 } as const;
 

@@ -1,41 +1,63 @@
-// The pattern every configured service follows: its files on the host first, then the container
-// that bind-mounts them, then (optionally) a reload whenever any file's content changes.
+// The pattern every configured service follows: its files written to a staging directory on the
+// host, then the swap script (render/swap.ts) that checks them with the service's own checker,
+// makes them current and reloads the service (rolling back when it refuses or ails), and only
+// then the container, which reads its files through the `current` symlink.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceContextArgs } from "./context";
 import { hostCommand } from "./hostShell";
-import { HostFile, RemoteFiles, retryingCommand } from "./remoteFiles";
-import { Service, ServiceArgs } from "./service";
+import { HostFile, RemoteFiles } from "./remoteFiles";
+import { stagingDir } from "./render/files";
+import { releaseFiles, renderSwapScript, swapDeadlineSeconds, type SwapSteps } from "./render/swap";
+import { BindMount, Service, ServiceArgs } from "./service";
 
 export interface ConfiguredService {
     readonly files: RemoteFiles;
     readonly service: Service;
-    readonly reload?: pulumi.CustomResource;
+    /** The container's name (from `ServiceArgs.names`), for commands that address it. */
+    readonly containerName: string;
+    /** Runs the swap script whenever a file changes. */
+    readonly swap: pulumi.CustomResource;
 }
 
-/** Reload through the lifecycle API inside the container: a bad config fails `pulumi up` loudly. */
-export function lifecycleReload(containerName: string, port: number): string {
-    return retryingCommand(`docker exec ${containerName} wget -q -O /dev/null --post-data= http://127.0.0.1:${port}/-/reload`);
+export interface ConfiguredServiceArgs {
+    /** The service's directory below configRoot (hostDirs), which holds its releases. */
+    readonly hostDir: string;
+    /** Where that directory is mounted inside the container (configMounts). */
+    readonly mount: string;
+    readonly files: readonly HostFile[];
+    /** The container; its host directory is mounted at `mount` (read-only) in addition to `binds`. */
+    readonly service: Omit<ServiceArgs, "dependsOn" | "logMaxSize" | "logMaxFiles">;
+    /** The swap steps for the container of this name (the single source of the name is `service.names`). */
+    readonly steps: (containerName: string) => SwapSteps;
 }
 
-/** Creates `${name}-files`, `${name}-service` and, with `reloadCommand`, `${name}-reload` under `parent`. */
-export function deployConfiguredService(
-    parent: pulumi.Resource,
-    name: string,
-    context: ServiceContextArgs,
-    files: readonly HostFile[],
-    service: Omit<ServiceArgs, "dependsOn" | "logMaxSize" | "logMaxFiles">,
-    reloadCommand?: string,
-): ConfiguredService {
+/** Creates `${name}-files`, `${name}-swap` and `${name}-service` under `parent`, in that order. */
+export function deployConfiguredService(parent: pulumi.Resource, name: string, context: ServiceContextArgs, args: ConfiguredServiceArgs): ConfiguredService {
     const m = context.config;
-    const remoteFiles = new RemoteFiles(`${name}-files`, { shell: context.shell, root: m.configRoot, files },
+    const staging = `${m.configRoot}/${stagingDir}`;
+    const remoteFiles = new RemoteFiles(`${name}-files`, { shell: context.shell, root: staging, files: args.files },
         { parent, dependsOn: [context.hostReady] });
-    const container = new Service(`${name}-service`, {
-        ...service, logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles, dependsOn: [context.hostReady, ...remoteFiles.commands],
-    }, { parent });
-    const reload = reloadCommand === undefined ? undefined : hostCommand(`${name}-reload`, context.shell, {
-        create: reloadCommand,
+    // On the first deploy the container does not exist yet: the script installs the first
+    // release and the container starts on it. Later it reloads the running container.
+    const script = renderSwapScript({
+        service: args.service.names.container,
+        serviceDir: `${m.configRoot}/${args.hostDir}`,
+        stagingDir: `${staging}/${args.hostDir}`,
+        files: releaseFiles(args.files, args.hostDir),
+        asRoot: true,
+        deadlineSeconds: swapDeadlineSeconds,
+        steps: args.steps(args.service.names.container),
+    });
+    const swap = hostCommand(`${name}-swap`, context.shell, {
+        create: script,
         triggers: [remoteFiles.digest],
+        // The checker's and the script's messages are what `pulumi up` shows when a change is refused.
         logging: "stderr",
-    }, { parent, dependsOn: [container] });
-    return { files: remoteFiles, service: container, reload };
+    }, { parent, dependsOn: [context.hostReady, ...remoteFiles.commands] });
+    const mount: BindMount = { hostPath: `${m.configRoot}/${args.hostDir}`, containerPath: args.mount };
+    const container = new Service(`${name}-service`, {
+        ...args.service, binds: [mount, ...(args.service.binds ?? [])],
+        logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles, dependsOn: [context.hostReady, swap],
+    }, { parent });
+    return { files: remoteFiles, service: container, containerName: args.service.names.container, swap };
 }

@@ -5,6 +5,10 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { hostCommand, HostShell } from "./hostShell";
+import { fileMode } from "./render/files";
+import { shellQuote } from "./render/swap";
+
+export { shellQuote } from "./render/swap";
 
 export interface HostFile {
     /** Path relative to the config root. */
@@ -22,14 +26,9 @@ export interface RemoteFilesArgs {
     readonly files: readonly HostFile[];
 }
 
-/** Quotes a value for a POSIX shell. */
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The shell command that writes stdin to `file` with the right owner and mode, atomically. */
 export function writeFileCommand(file: string, owner: number, secret: boolean): string {
-    const mode = secret ? "0400" : "0444";
+    const mode = fileMode(secret);
     const q = shellQuote(file);
     return `set -e; sudo install -d -m 0755 "$(dirname ${q})"; ` +
         `sudo install -m ${mode} -o ${owner} -g ${owner} /dev/stdin ${q}.tmp && sudo mv -f ${q}.tmp ${q}`;

@@ -3,6 +3,7 @@
 // redis-server, and optionally prometheus-node-exporter) on loopback, with fakes standing in for
 // the apps and the notification services. What is rewritten is listed in rewrite.ts; nothing but
 // 127.0.0.1 is contacted.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -14,10 +15,14 @@ import { alertmanagerConfigFile } from "../components/render/alertmanager";
 import { nodeExporterCommand, redisExporterCommand } from "../components/render/exporters";
 import type { RenderedFile } from "../components/render/files";
 import { prometheusConfigFile } from "../components/render/prometheus";
+import { rulesDir as renderedRulesDir } from "../components/render/rules";
+import { currentRelease } from "../components/catalog";
+import { stagingDir } from "../components/render/files";
+import { alertmanagerSteps, prometheusSteps, releaseFiles, renderSwapScript, shellQuote, swapDeadlineSeconds, type ServiceAccess, type SwapSteps } from "../components/render/swap";
 import { stackRawConfig } from "../components/stackFiles";
 import { startFakeApp, type FakeApp } from "./app";
 import { startFakeReceivers, waitFor, type FakeReceivers } from "./fakes";
-import { cleanUpOnExit, freePort, httpGet, httpOk, launch, ready, removeDir, tcpOpen, terminate, type Managed } from "./processes";
+import { cleanUpOnExit, freePort, httpOk, launch, ready, removeDir, tcpOpen, terminate, type Managed } from "./processes";
 import { PrometheusApi } from "./prometheusApi";
 import { startRedisWorkload, type RedisWorkload } from "./redis";
 import { rewriteAlertmanager, rewriteNodeExporterArgs, rewritePrometheus, rewriteRedisExporterArgs, rewriteRules, scaleDurationMs, type Addresses } from "./rewrite";
@@ -35,6 +40,10 @@ export const rehearsalBinaries: Readonly<Record<string, string>> = {
     "prometheus-node-exporter": "prometheus-node-exporter",
     "redis-server": "redis-server",
     "openssl": "openssl",
+    // The swap script reads the services' status with it, as the product does inside the containers.
+    "wget": "wget",
+    "promtool": "prometheus",
+    "amtool": "prometheus-alertmanager",
 };
 
 /** How the rehearsal runs one of the stack's Redis servers (the real one is the user's, not ours). */
@@ -80,7 +89,7 @@ export interface Rehearsal {
     readonly timings: { readonly scrapeMs: number; readonly evaluationMs: number; readonly groupWaitMs: number; readonly groupIntervalMs: number };
     /** Directory of the rendered, rewritten files and the processes' logs. */
     readonly dir: string;
-    /** Prometheus' rule files. */
+    /** Prometheus' rule files, as the running Prometheus reads them (through `current`). */
     readonly rulesDir: string;
     scaled(duration: string): number;
     stopRedis(name?: string): Promise<void>;
@@ -89,13 +98,17 @@ export interface Rehearsal {
     startAlertmanager(): Promise<void>;
     /** Stops Prometheus and starts it again on the same data directory. */
     restartPrometheus(): Promise<void>;
+    /** Re-applies the current files through the product's swap script (check, swap, SIGHUP, confirm). */
     reloadPrometheus(): Promise<void>;
     reloadAlertmanager(): Promise<void>;
     /**
      * What `pulumi up` does for a config change: render with these raw values over the current
-     * ones, rewrite the files, reload Prometheus and Alertmanager. Returns the new config.
+     * ones (then `edit`, standing in for a renderer bug or version skew), rewrite the files for
+     * loopback, stage them and run the product's swap script for Prometheus, then Alertmanager.
+     * Returns the new config; throws with the script's output (the checker's message) when a
+     * swap fails, and then keeps the previous config.
      */
-    applyConfig(overrides: Record<string, unknown>): Promise<MonitoringConfig>;
+    applyConfig(overrides: Record<string, unknown>, edit?: (files: RenderedFile[]) => RenderedFile[]): Promise<MonitoringConfig>;
     stop(): Promise<void>;
 }
 
@@ -140,7 +153,34 @@ async function startStub(): Promise<http.Server> {
     return server;
 }
 
-const promRules = `${path.dirname(prometheusConfigFile)}/rules/`;
+const promDirName = path.dirname(prometheusConfigFile);
+const amDirName = path.dirname(alertmanagerConfigFile);
+
+/**
+ * The product's swap steps (render/swap.ts), rewritten for a local process only: SIGHUP by
+ * `kill` to its pid instead of `docker kill`, status read with the same wget from loopback
+ * instead of inside the container, Debian's promtool/amtool as the checker.
+ */
+function localAccess(pid: number | undefined, port: number, logFile: string): ServiceAccess {
+    return {
+        running: pid === undefined ? "false" : `kill -0 ${pid} 2>/dev/null`,
+        hangUp: pid === undefined ? "false" : `kill -HUP ${pid}`,
+        restart: "false",
+        get: (urlPath) => `wget -q -O - ${shellQuote(`http://127.0.0.1:${port}${urlPath}`)}`,
+        state: "false",
+        logs: `tail -n 15 ${shellQuote(logFile)}`,
+    };
+}
+
+/** Runs a swap script; rejects with its output (the checker's or the service's message). */
+function runSwap(script: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile("bash", ["-c", script], { encoding: "utf8", timeout: (swapDeadlineSeconds * 2 + 30) * 1000 }, (error, _stdout, stderr) => {
+            if (error) reject(new Error(`swap failed (exit ${String(error.code)}):\n${stderr}`));
+            else resolve(stderr);
+        });
+    });
+}
 
 export async function startRehearsal(options: RehearsalOptions): Promise<Rehearsal> {
     const log = options.log ?? (() => undefined);
@@ -203,21 +243,42 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         };
         log(`rehearsal ${options.stack}: time scale ${scale}: scrape/evaluation intervals, rule for:, group_wait/group_interval/repeat_interval divided by ${scale} (floor 1s)`);
 
-        // Files: the rendered ones, then the rewritten copies of those that run here.
+        // Files as on the host: Prometheus' and Alertmanager's staged (rendered, then rewritten for
+        // loopback), then made current by the product's swap script; each service reads through
+        // <service>/current, exactly as its container does.
         const configDir = path.join(dir, "config");
-        const promDir = path.join(configDir, path.dirname(prometheusConfigFile));
-        const amDir = path.join(configDir, path.dirname(alertmanagerConfigFile));
-        const promConfig = path.join(configDir, prometheusConfigFile);
-        const amConfig = path.join(configDir, alertmanagerConfigFile);
-        const writeConfig = (m: MonitoringConfig): void => {
-            const files: RenderedFile[] = renderStackFiles(m, []);
-            fs.rmSync(path.join(configDir, promRules), { recursive: true, force: true });
-            for (const f of files) write(configDir, f.path, f.content);
-            write(configDir, prometheusConfigFile, rewritePrometheus(files.find((f) => f.path === prometheusConfigFile)?.content ?? "", addr, scale, promDir));
-            for (const f of files.filter((x) => x.path.startsWith(promRules))) write(configDir, f.path, rewriteRules(f.content, scale));
-            write(configDir, alertmanagerConfigFile, rewriteAlertmanager(files, scale, amDir, smtpFake?.caFile));
+        const staging = path.join(configDir, stagingDir);
+        const promCurrent = path.join(configDir, promDirName, currentRelease);
+        const amCurrent = path.join(configDir, amDirName, currentRelease);
+        const promConfig = path.join(promCurrent, path.basename(prometheusConfigFile));
+        const amConfig = path.join(amCurrent, path.basename(alertmanagerConfigFile));
+        const uid = process.getuid?.() ?? 0;
+        const staged = new Map<string, RenderedFile[]>();
+        /** Writes one service's files to staging, replacing what was staged before (as Pulumi's file resources do). */
+        const stage = (service: string, files: readonly RenderedFile[]): void => {
+            fs.rmSync(path.join(staging, service), { recursive: true, force: true });
+            for (const f of files) write(staging, f.path, f.content);
+            // The local processes run as this user, not as the images' users.
+            staged.set(service, files.map((f) => ({ ...f, owner: uid })));
         };
-        writeConfig(monitoring);
+        const stageConfig = (m: MonitoringConfig, edit: (files: RenderedFile[]) => RenderedFile[]): void => {
+            const files = edit(renderStackFiles(m, []));
+            for (const f of files.filter((x) => !x.path.startsWith(`${promDirName}/`) && !x.path.startsWith(`${amDirName}/`))) write(configDir, f.path, f.content);
+            const main = files.find((f) => f.path === prometheusConfigFile);
+            if (!main) throw new Error("no prometheus.yml rendered");
+            // Rule paths relative to prometheus.yml: they resolve in the candidate for promtool and through current for Prometheus.
+            stage(promDirName, [
+                { ...main, content: rewritePrometheus(main.content, addr, scale, ".") },
+                ...files.filter((f) => f.path.startsWith(`${renderedRulesDir}/`)).map((f) => ({ ...f, content: rewriteRules(f.content, scale) })),
+            ]);
+            const amFiles = files.filter((f) => f.path.startsWith(`${amDirName}/`));
+            stage(amDirName, amFiles.map((f) => f.path === alertmanagerConfigFile ? { ...f, content: rewriteAlertmanager(files, scale, amCurrent, smtpFake?.caFile) } : f));
+        };
+        /** The product's swap script for one service, with the local process as the service. */
+        const swapScript = (service: string, steps: SwapSteps): string => renderSwapScript({
+            service, serviceDir: path.join(configDir, service), stagingDir: path.join(staging, service),
+            files: releaseFiles(staged.get(service) ?? [], service), asRoot: false, deadlineSeconds: swapDeadlineSeconds, steps,
+        });
 
         const logs = path.join(dir, "logs");
         fs.mkdirSync(logs);
@@ -277,6 +338,19 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         }
 
         const alertmanager = managed("alertmanager");
+        const prometheusProcess = managed("prometheus");
+        // The pid is read when the script is rendered: before the processes start, the script
+        // checks and installs the first release without reloading anything.
+        const portOf = (address: string): number => Number(address.split(":").pop());
+        const swapPrometheus = (): Promise<string> => runSwap(swapScript(promDirName, prometheusSteps(
+            localAccess(prometheusProcess.child?.pid, portOf(addr.prometheus), prometheusProcess.logFile),
+            `promtool check config "$candidate/${path.basename(prometheusConfigFile)}"`)));
+        const swapAlertmanager = (): Promise<string> => runSwap(swapScript(amDirName, alertmanagerSteps(
+            localAccess(alertmanager.child?.pid, portOf(addr.alertmanager), alertmanager.logFile),
+            `amtool check-config "$candidate/${path.basename(alertmanagerConfigFile)}"`)));
+        stageConfig(monitoring, (files) => files);
+        await swapPrometheus();
+        await swapAlertmanager();
         const amData = path.join(dir, "alertmanager-data");
         fs.mkdirSync(amData);
         const amUrl = `http://${addr.alertmanager}`;
@@ -287,13 +361,12 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         };
         await startAlertmanager();
 
-        const prometheusProcess = managed("prometheus");
         const tsdb = path.join(dir, "prometheus-data");
         fs.mkdirSync(tsdb);
         const promUrl = `http://${addr.prometheus}`;
         const startPrometheus = async (): Promise<void> => {
             launch(prometheusProcess, "prometheus", [`--config.file=${promConfig}`, `--storage.tsdb.path=${tsdb}`,
-                `--web.listen-address=${addr.prometheus}`, "--web.enable-lifecycle", `--rules.alert.resend-delay=${scaleDurationMs("1m", scale)}ms`], dir);
+                `--web.listen-address=${addr.prometheus}`, `--rules.alert.resend-delay=${scaleDurationMs("1m", scale)}ms`], dir);
             await ready(prometheusProcess, 20_000, () => httpOk(`${promUrl}/-/ready`));
         };
         await startPrometheus();
@@ -318,12 +391,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             if (n === undefined) throw new Error("the stack has no redis");
             return n;
         };
-        const post = async (url: string): Promise<void> => {
-            const res = await httpGet(url, "POST");
-            if (res.status !== 200) throw new Error(`POST ${url}: ${res.status} ${res.body}`);
-        };
-        const reloadPrometheus = () => post(`${promUrl}/-/reload`);
-        const reloadAlertmanager = () => post(`${amUrl}/-/reload`);
+        const reloadPrometheus = async (): Promise<void> => { await swapPrometheus(); };
+        const reloadAlertmanager = async (): Promise<void> => { await swapAlertmanager(); };
         return {
             stack: options.stack,
             timeScale: scale,
@@ -334,7 +403,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             smtp: smtpFake,
             apps,
             dir,
-            rulesDir: path.join(configDir, promRules),
+            rulesDir: path.join(promCurrent, path.basename(renderedRulesDir)),
             // Derived from the current config, so they follow applyConfig.
             get timings() {
                 return {
@@ -358,12 +427,12 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             },
             reloadPrometheus,
             reloadAlertmanager,
-            applyConfig: async (overrides) => {
+            applyConfig: async (overrides, edit = (files) => files) => {
                 const next = { ...raw, ...overrides };
                 const changed = withFakeEndpoints(parseStackConfig(options.stack, next, { withoutSecrets: true }).monitoring, receiverFakes, smtpFake);
-                writeConfig(changed);
-                await reloadPrometheus();
-                await reloadAlertmanager();
+                stageConfig(changed, edit);
+                await swapPrometheus();
+                await swapAlertmanager();
                 raw = next;
                 monitoring = changed;
                 return changed;

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { waitFor } from "./fakes";
 
 export interface Managed {
@@ -77,15 +79,89 @@ export async function ready(p: Managed, deadlineMs: number, probe: () => Promise
     }
 }
 
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
+// Ports for the rehearsal's processes, without a race. The old freePort() bound port 0, closed
+// the socket and handed the number out; until the child process bound it, another rehearsal
+// running in parallel (another test file) could be handed the same number by the kernel, and one
+// in three CI runs failed that way. Now each Node process claims a block of ports with an
+// exclusive lock file (open with O_EXCL, holding its pid; blocks of dead processes are reclaimed)
+// and hands out ports from its own block only. The blocks lie below the kernel's ephemeral range,
+// which listen(0) and outgoing connections draw from, so nothing else of ours lands there by
+// chance; a port that something outside this scheme holds anyway is skipped by binding it first.
+const portBlockSize = 50;
+const firstReservedPort = 20_000;
+const portLockDir = path.join(os.tmpdir(), "vps-monitoring-rehearsal-ports");
+
+/** The first port the kernel hands out for listen(0) and outgoing connections (32768 by default). */
+function ephemeralPortStart(): number {
+    try {
+        const first = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+        return Number.isInteger(first) && first > firstReservedPort + portBlockSize ? first : 32_768;
+    } catch {
+        return 32_768;
+    }
+}
+
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/** Claims a block for this process: true when its lock file is now ours. */
+function claimBlock(lockFile: string): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+            fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+            return true;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+            const owner = Number(fs.readFileSync(lockFile, "utf8").trim());
+            if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return false;
+            // Left behind by a process that died without its exit hook: reclaim it once.
+            fs.rmSync(lockFile, { force: true });
+        }
+    }
+    return false;
+}
+
+let portBlock: { readonly first: number; next: number } | undefined;
+
+function ownBlock(): { readonly first: number; next: number } {
+    if (portBlock) return portBlock;
+    fs.mkdirSync(portLockDir, { recursive: true });
+    const blocks = Math.floor((ephemeralPortStart() - firstReservedPort) / portBlockSize);
+    // Start at a pid-derived block so parallel processes rarely contend for the same lock.
+    for (let i = 0; i < blocks; i++) {
+        const block = (process.pid + i) % blocks;
+        const lockFile = path.join(portLockDir, `block-${block}.lock`);
+        if (!claimBlock(lockFile)) continue;
+        process.on("exit", () => fs.rmSync(lockFile, { force: true }));
+        const first = firstReservedPort + block * portBlockSize;
+        portBlock = { first, next: first };
+        return portBlock;
+    }
+    throw new Error(`no free block of ${portBlockSize} ports below ${ephemeralPortStart()} (locks in ${portLockDir})`);
+}
+
+async function bindable(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
         const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
+}
+
+/** A loopback port reserved for this process: no other rehearsal is handed the same one. */
+export async function freePort(): Promise<number> {
+    const block = ownBlock();
+    while (block.next < block.first + portBlockSize) {
+        const port = block.next++;
+        if (await bindable(port)) return port;
+    }
+    throw new Error(`this process used all ${portBlockSize} ports of its block ${block.first}-${block.first + portBlockSize - 1}`);
 }
 
 export async function tcpOpen(port: number): Promise<boolean> {

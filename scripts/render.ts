@@ -8,6 +8,8 @@ import { localUrls, tunnelCommand } from "../components/render/access";
 import { hostCloudInit, renderPlaceholders } from "../components/render/cloudInit";
 import { readDashboards } from "../components/render/grafana";
 import { renderStackFiles } from "../components/render";
+import { deployedPath } from "../components/render/files";
+import { currentRelease } from "../components/catalog";
 
 /** Where render writes a new server's user data, relative to its output directory. */
 export const cloudInitRenderPath = "host/cloud-init.yml";
@@ -30,10 +32,11 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
         // The deployed user data, with placeholders where it holds values made at deploy time.
         write(cloudInitRenderPath, hostCloudInit(config.host, renderPlaceholders(config.host)));
     }
-    const secrets = files.filter((x) => x.secret).map((x) => `${m.configRoot}/${x.path} (mode 0400, uid ${x.owner})`);
+    const secrets = files.filter((x) => x.secret).map((x) => `${deployedPath(m.configRoot, x, currentRelease)} (mode 0400, uid ${x.owner})`);
     const address = config.host.sshHost ?? "<server address>";
     write("SUMMARY.txt", [
         `stack ${stack}: host mode ${config.host.mode}, files below ${m.configRoot} on the host`,
+        `Prometheus, Alertmanager and Grafana read their files through ${m.configRoot}/<service>/${currentRelease}, swapped in only after their checker accepts them (README: When an update is rejected)`,
         `tunnel: ${tunnelCommand(m, { user: config.host.sshUser, address, port: config.host.sshPort })}`,
         ...Object.entries(localUrls(m)).map(([ui, url]) => `${ui}: ${url}`),
         "secret files (written by pulumi up from Pulumi secrets, not rendered here):",

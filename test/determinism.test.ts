@@ -40,10 +40,10 @@ test("a new Grafana image version changes only Grafana's image and container, ne
     ]);
 });
 
-test("a new scrape interval rewrites Prometheus' config file and reloads it, without touching its container", () => {
+test("a new scrape interval rewrites Prometheus' config file and swaps it in, without touching its container", () => {
     const diff = changed(baseline, dump({ scrapeInterval: "30s" }));
     assert.ok(diff.includes("command:remote:Command::monitoring-prometheus-files-prometheus/prometheus.yml"), diff.join("\n"));
-    assert.ok(diff.includes("command:remote:Command::monitoring-prometheus-reload"), diff.join("\n"));
+    assert.ok(diff.includes("command:remote:Command::monitoring-prometheus-swap"), diff.join("\n"));
     assert.ok(!diff.some((d) => d.startsWith("docker:index/container:Container::monitoring-prometheus")), diff.join("\n"));
     assert.ok(!diff.some((d) => d.startsWith("docker:index/volume:Volume")), diff.join("\n"));
 });

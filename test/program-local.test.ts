@@ -23,7 +23,7 @@ test("it deploys the same services, still only on 127.0.0.1", () => {
         for (const p of (c.inputs.ports as Record<string, unknown>[] | undefined) ?? []) assert.equal(p.ip, "127.0.0.1");
     }
     const writes = byType(run, "command:local:Command").filter((c) => c.name.includes("-files-"));
-    assert.ok(writes.some((w) => String(w.inputs.create).includes("/opt/vps-monitoring-local/prometheus/prometheus.yml")));
+    assert.ok(writes.some((w) => String(w.inputs.create).includes("/opt/vps-monitoring-local/staging/prometheus/prometheus.yml")));
 });
 
 test("its data volumes are not protected, and it prints URLs but no tunnel", () => {

@@ -78,11 +78,11 @@ test("images are pinned to exact versions", () => {
     assert.ok(images.every((i) => !i.endsWith(":latest")));
 });
 
-test("Prometheus keeps 7 days of history, scrapes every 15s and reloads through its lifecycle API", () => {
+test("Prometheus keeps 7 days of history, scrapes every 15s and has no lifecycle API", () => {
     const command = container("prometheus")?.inputs.command as string[];
     assert.ok(command.includes("--storage.tsdb.retention.time=7d"), command.join(" "));
     assert.ok(command.some((f) => f.startsWith("--storage.tsdb.retention.size=")));
-    assert.ok(command.includes("--web.enable-lifecycle"));
+    assert.ok(!command.includes("--web.enable-lifecycle"));
     const configFile = byType(run, "command:remote:Command").find((c) => c.name.endsWith("prometheus/prometheus.yml"));
     assert.match(String(configFile?.inputs.stdin), /scrape_interval: 15s/);
     assert.match(String(configFile?.inputs.stdin), /ai-engine:8001/);
@@ -153,7 +153,9 @@ test("configuration files are written after the host is ready, and containers st
     const unordered = writes.filter((w) => !waitsFor(w, ready)).map((w) => w.name);
     assert.deepEqual(unordered, [], "file writes that may run before the host is ready");
     const prometheus = container("prometheus");
-    assert.ok(prometheus?.dependencies.map(nameOf).some((d) => d.endsWith("prometheus/prometheus.yml")), "Prometheus waits for its config file");
+    const swap = byType(run, "command:remote:Command").find((c) => c.name === "monitoring-prometheus-swap");
+    assert.ok(swap?.dependencies.map(nameOf).some((d) => d.endsWith("prometheus/prometheus.yml")), "the swap waits for the staged config file");
+    assert.ok(prometheus?.dependencies.map(nameOf).includes("monitoring-prometheus-swap"), "Prometheus starts on a checked release");
 });
 
 test("a config change reloads the service instead of replacing its container", () => {
@@ -161,9 +163,9 @@ test("a config change reloads the service instead of replacing its container", (
     const binds = prometheus?.inputs.volumes as Record<string, unknown>[];
     assert.ok(binds.some((b) => b.hostPath === "/opt/monitoring/prod/prometheus" && b.containerPath === "/etc/prometheus" && b.readOnly === true));
     assert.ok(prometheus?.inputs.uploads === undefined, "no uploads: an upload change would replace the container");
-    const reload = byType(run, "command:remote:Command").find((c) => c.name === "monitoring-prometheus-reload");
-    assert.match(String(reload?.inputs.create), /\/-\/reload/);
-    assert.equal((reload?.inputs.triggers as unknown[]).length, 1);
+    const swap = byType(run, "command:remote:Command").find((c) => c.name === "monitoring-prometheus-swap");
+    assert.match(String(swap?.inputs.create), /docker kill --signal HUP 'monitoring-prod-prometheus'/);
+    assert.equal((swap?.inputs.triggers as unknown[]).length, 1);
 });
 
 test("secrets are Pulumi secrets and never plaintext in inputs, config files or container environments", () => {
@@ -177,7 +179,7 @@ test("secrets are Pulumi secrets and never plaintext in inputs, config files or 
     assert.equal(tokenFile?.inputs.stdin, botToken);
     const grafana = container("grafana");
     const envs = grafana?.inputs.envs as string[];
-    assert.ok(envs.includes("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana/admin_password"));
+    assert.ok(envs.includes("GF_SECURITY_ADMIN_PASSWORD__FILE=/etc/grafana-monitoring/current/secrets/admin_password"));
     assert.ok(envs.includes("GF_AUTH_ANONYMOUS_ENABLED=false"));
     assert.ok(envs.includes("GF_USERS_ALLOW_SIGN_UP=false"));
 });

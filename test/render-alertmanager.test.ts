@@ -72,7 +72,7 @@ function notifiers(r: AmReceiver, key: string): Notifier[] {
 function members(r: AmReceiver): string[] {
     return Object.values(r).flatMap((v) => (Array.isArray(v) ? v : []))
         .flatMap((n) => Object.entries(n).filter(([k]) => k.endsWith("_file")).map(([, path]) => String(path)))
-        .map((path) => path.replace(/^\/etc\/alertmanager\/secrets\//, "").replace(/-[a-z_]+$/, ""))
+        .map((path) => path.replace(/^\/etc\/alertmanager\/current\/secrets\//, "").replace(/-[a-z_]+$/, ""))
         .sort();
 }
 
@@ -97,7 +97,7 @@ test("credentials are only in secret files, never in alertmanager.yml", () => {
         assert.equal(file.secret, true);
         assert.equal(file.owner, 65534);
         assert.match(file.path, /^alertmanager\/secrets\/[a-z0-9-]+-[a-z_]+$/);
-        assert.ok(main.content.includes(`/etc/alertmanager/secrets/${file.path.split("/").pop()}`), `${file.path} is not referenced`);
+        assert.ok(main.content.includes(`/etc/alertmanager/current/secrets/${file.path.split("/").pop()}`), `${file.path} is not referenced`);
     }
     assert.equal(files.filter((f) => f.secret).length, Object.keys(secrets).length);
 });
@@ -116,7 +116,7 @@ test("each receiver type references its secret through the *_file field", () => 
     for (const [key, field, file] of expected) {
         const [n] = notifiers(all, key);
         assert.ok(n, `${key} missing`);
-        assert.equal(n[field], `/etc/alertmanager/secrets/${file}`);
+        assert.equal(n[field], `/etc/alertmanager/current/secrets/${file}`);
         assert.equal(n.send_resolved, true, `${key} does not send resolved notifications`);
     }
     assert.equal(notifiers(all, "telegram_configs")[0].chat_id, -1001234567890);
@@ -124,7 +124,7 @@ test("each receiver type references its secret through the *_file field", () => 
     assert.equal(notifiers(all, "slack_configs")[0].channel, "#alerts");
     assert.equal(notifiers(all, "pagerduty_configs")[0].url, "https://events.pagerduty.com/v2/enqueue");
     assert.deepEqual(notifiers(all, "email_configs")[0], {
-        auth_password_file: "/etc/alertmanager/secrets/mail-auth_password", to: "ops@example.com", from: "am@example.com",
+        auth_password_file: "/etc/alertmanager/current/secrets/mail-auth_password", to: "ops@example.com", from: "am@example.com",
         smarthost: "smtp.example.com:587", auth_username: "am", require_tls: true, send_resolved: true,
     });
 });
@@ -170,7 +170,7 @@ test("Watchdog goes to the dead man's switch, never to a human receiver", () => 
     assert.equal(first.group_interval, "1m");
     assert.equal(first.repeat_interval, "1m");
     const dms = receiver(config, "deadmansswitch");
-    assert.deepEqual(notifiers(dms, "webhook_configs"), [{ url_file: "/etc/alertmanager/secrets/deadmansswitch-url", send_resolved: false }]);
+    assert.deepEqual(notifiers(dms, "webhook_configs"), [{ url_file: "/etc/alertmanager/current/secrets/deadmansswitch-url", send_resolved: false }]);
     assert.deepEqual(Object.keys(dms).sort(), ["name", "webhook_configs"]);
     const file = files.find((f) => f.path === "alertmanager/secrets/deadmansswitch-url");
     assert.equal(file?.content, secrets.deadMansSwitch);
@@ -199,7 +199,7 @@ test("critical inhibits warning and info, warning inhibits info, for the same al
 test("the command disables the cluster listener", () => {
     const cmd = alertmanagerCommand(monitoring());
     assert.ok(cmd.includes("--cluster.listen-address="));
-    assert.ok(cmd.includes("--config.file=/etc/alertmanager/alertmanager.yml"));
+    assert.ok(cmd.includes("--config.file=/etc/alertmanager/current/alertmanager.yml"));
     assert.ok(cmd.includes("--storage.path=/alertmanager"));
     assert.ok(cmd.includes("--web.listen-address=:9093"));
 });

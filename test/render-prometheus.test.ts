@@ -58,7 +58,7 @@ test("global settings come from the config, with the environment and host labels
 
 test("rules are loaded from the rules folder and alerts go to the stack's own Alertmanager, by its unique container name", () => {
     const config = rendered(monitoring());
-    assert.deepEqual(config.rule_files, ["/etc/prometheus/rules/*.yml"]);
+    assert.deepEqual(config.rule_files, ["/etc/prometheus/current/rules/*.yml"]);
     // Prometheus also sits on the apps' networks, where `alertmanager` could be an app's own.
     assert.deepEqual(config.alerting.alertmanagers[0].static_configs[0].targets, ["monitoring-test-alertmanager:9093"]);
 });
@@ -114,13 +114,13 @@ test("job names are unique", () => {
     assert.equal(new Set(names).size, names.length);
 });
 
-test("the command keeps data for the configured time and size and can reload", () => {
+test("the command keeps data for the configured time and size, reads its config through current, and has no lifecycle API", () => {
     const cmd = prometheusCommand(monitoring({ retentionTime: "30d", retentionSize: "20GB" }));
-    assert.ok(cmd.includes("--config.file=/etc/prometheus/prometheus.yml"));
+    assert.ok(cmd.includes("--config.file=/etc/prometheus/current/prometheus.yml"));
     assert.ok(cmd.includes("--storage.tsdb.path=/prometheus"));
     assert.ok(cmd.includes("--storage.tsdb.retention.time=30d"));
     assert.ok(cmd.includes("--storage.tsdb.retention.size=20GB"));
-    assert.ok(cmd.includes("--web.enable-lifecycle"));
+    assert.ok(!cmd.some((flag) => flag.startsWith("--web.enable-lifecycle")), "SIGHUP reloads; no HTTP endpoint may stop or reload it");
     assert.ok(cmd.includes("--web.listen-address=:9090"));
 });
 

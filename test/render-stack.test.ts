@@ -32,7 +32,7 @@ test("render -- prod writes every deployed configuration file, and no secret", (
         assert.equal(prometheus.global.scrape_interval, "15s");
         const summary = fs.readFileSync(path.join(out, "SUMMARY.txt"), "utf8");
         assert.match(summary, /-L 3001:127\.0\.0\.1:3001/);
-        assert.match(summary, /alertmanager\/secrets\/telegram-bot_token/);
+        assert.match(summary, /\/opt\/monitoring\/prod\/alertmanager\/current\/secrets\/telegram-bot_token/, "secrets are listed where the service reads them");
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
     }

@@ -20,3 +20,23 @@ export const hostDirs = {
 
 /** Secrets live in a `secrets/` folder inside the service's directory. */
 export const secretsDir = "secrets";
+
+/**
+ * Pulumi writes a configured service's files below configRoot/staging/<service dir> first; the
+ * swap script (swap.ts) validates them there before any of them can reach the service.
+ */
+export const stagingDir = "staging";
+
+/** Mode of a deployed file: secrets are readable by their owner only. */
+export function fileMode(secret: boolean): "0400" | "0444" {
+    return secret ? "0400" : "0444";
+}
+
+/** Service directories whose files are swapped in as releases, read through `current` (swap.ts). */
+export const releasedDirs: readonly string[] = [hostDirs.prometheus, hostDirs.alertmanager, hostDirs.grafana];
+
+/** Where a rendered file is read on the host once deployed: through `current` for released services. */
+export function deployedPath(configRoot: string, file: Pick<RenderedFile, "path">, current: string): string {
+    const [dir, ...rest] = file.path.split("/");
+    return releasedDirs.includes(dir) ? `${configRoot}/${dir}/${current}/${rest.join("/")}` : `${configRoot}/${file.path}`;
+}

@@ -58,6 +58,16 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
         if (!dashboardPathPattern.test(d.relativePath)) {
             throw new Error(`dashboards/${d.relativePath}: name dashboards like <Folder>/<name>.json with letters, digits, . _ - only`);
         }
+        // Grafana has no offline checker: a dashboard it cannot parse is refused here, before any resource.
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(d.content);
+        } catch (e) {
+            throw new Error(`dashboards/${d.relativePath} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || typeof (parsed as { uid?: unknown }).uid !== "string") {
+            throw new Error(`dashboards/${d.relativePath} is not a dashboard: a JSON object with a string uid is required`);
+        }
         files.push({ path: `${hostDirs.grafana}/dashboards/${d.relativePath}`, content: d.content, secret: false, owner });
     }
     return files;
@@ -66,6 +76,8 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
 /** Environment of the Grafana container: no credentials, only a path to the password file. */
 export function grafanaEnvironment(m: MonitoringConfig): Record<string, string> {
     return {
+        // Provisioning is read through the release the swap script made current.
+        GF_PATHS_PROVISIONING: containerPaths.grafanaProvisioningDir,
         GF_SECURITY_ADMIN_USER: m.grafana.adminUser,
         GF_SECURITY_ADMIN_PASSWORD__FILE: `${containerPaths.grafanaSecretsDir}/admin_password`,
         GF_AUTH_ANONYMOUS_ENABLED: "false",

@@ -110,8 +110,8 @@ export function prometheusCommand(m: MonitoringConfig): string[] {
         `--storage.tsdb.path=${containerPaths.prometheusData}`,
         `--storage.tsdb.retention.time=${m.prometheus.retentionTime}`,
         `--storage.tsdb.retention.size=${m.prometheus.retentionSize}`,
-        // POST /-/reload applies new config without a restart; the port is published on loopback only.
-        "--web.enable-lifecycle",
+        // No --web.enable-lifecycle: Prometheus sits on the apps' networks, and that flag would let
+        // any app container POST /-/quit or /-/reload. Reloads go by SIGHUP (render/swap.ts).
         `--web.listen-address=:${containerPorts.prometheus}`,
     ];
 }
