@@ -1,12 +1,11 @@
 // Reads and validates the stack's configuration, then wires the host and the monitoring stack.
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createDockerProvider, Host } from "./components/host";
 import { loadProgramConfig } from "./components/programConfig";
 import { localUrls, sshCommand, tunnelCommand } from "./components/render/access";
-import { readDashboards } from "./components/render/grafana";
 import { MonitoringStack } from "./components/stack";
+import { dashboardFiles } from "./dashboards/src";
 
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
@@ -24,7 +23,8 @@ new MonitoringStack("monitoring", {
     shell: host.shell,
     protectData: config.host.protect,
     hostReady: host.ready,
-    dashboards: readDashboards(path.join(__dirname, "dashboards")),
+    // Built with this stack's thresholds; dashboards/*.json is the same for the defaults.
+    dashboards: dashboardFiles(m.alertThresholds),
     grafanaAdminPassword: adminPassword,
 }, { providers: [dockerProvider] });
 

@@ -48,6 +48,24 @@ export const containerPaths = {
     redisExporterSecretsDir: "/run/secrets/redis",
 } as const;
 
+/** Scrape job names of the stack's own services; each `redis` entry adds redisJob(name), each app its `job`. */
+export const builtinJobs = {
+    prometheus: "prometheus",
+    alertmanager: "alertmanager",
+    grafana: "grafana",
+    node: "node",
+} as const;
+
+const redisJobPrefix = "redis-";
+
+/** The scrape job of one `redis` entry (its series also carry the label `redis=<name>`). */
+export function redisJob(name: string): string {
+    return `${redisJobPrefix}${name}`;
+}
+
+/** An RE2 regex matching every redisJob(name). */
+export const redisJobPattern = `${redisJobPrefix}.+`;
+
 /** Hostname under which containers reach processes on the Docker host. */
 export const dockerHostAlias = "host.docker.internal";
 

@@ -4,10 +4,10 @@
 // each naming the key and the fix.
 import { posix } from "path";
 import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
-import { hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb } from "./catalog";
+import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "./catalog";
 import { labelNamePattern, metricNamePattern } from "./render/promql";
 import { didYouMean } from "./suggest";
-import { defaultConfigRoot } from "./render/names";
+import { defaultConfigRoot, namePrefix } from "./render/names";
 import { isRecord } from "./typeGuards";
 
 export type Severity = "critical" | "warning" | "info";
@@ -159,7 +159,6 @@ const jobNamePattern = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 const posixUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** RFC 1123 host names (with an optional trailing dot). */
 const hostNamePattern = /^(?=.{1,253}\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const builtinJobs = ["prometheus", "alertmanager", "grafana", "node"];
 
 /** Milliseconds in a Prometheus duration such as "1h30m". */
 export function durationMs(text: string): number {
@@ -621,7 +620,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const host: HostConfig = {
         mode, serverType, location, sshAllowedCidrs, sshPublicKey, hetznerSshKeyName, sshHost, ipv4, ipv6, sshPort, sshHostKey,
-        serverName: r.string("serverName", "") || `monitoring-${stack}`,
+        serverName: r.string("serverName", "") || namePrefix(stack),
         image: r.string("image", "ubuntu-24.04"),
         hetznerServerId: serverIdText && /^\d+$/.test(serverIdText) ? Number(serverIdText) : undefined,
         sshUser,
@@ -686,9 +685,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const apps = parseApps(r);
     const redis = parseRedis(r);
-    const jobs = [...builtinJobs, ...redis.map((x) => `redis-${x.name}`)];
+    const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name))];
     for (const [i, app] of apps.entries()) {
-        r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${builtinJobs.join(", ")}); rename it`);
+        r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
         jobs.push(app.job);
     }
     const redisNames = redis.map((x) => x.name);

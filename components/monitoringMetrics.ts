@@ -3,6 +3,7 @@
 // rule that queries a name not listed here fails test/dashboards.test.ts: either the name is
 // misspelt, or it was renamed in a new exporter version, or it must be added here on purpose.
 import { appMetricDefaults } from "./alerts";
+import { appRecordingRules } from "./render/mixin";
 
 /** Series Prometheus creates itself for every target and rule (no exporter involved). */
 export const prometheusSyntheticMetrics = [
@@ -113,12 +114,7 @@ export const appMetrics: readonly string[] = [
 ];
 
 /** Recording rules of render/rules.ts (group apps). */
-export const recordingRuleMetrics = [
-    "job:http_requests:rate5m",
-    "job:http_requests_errors:ratio_rate5m",
-    "job:http_request_duration_seconds:p95_rate5m",
-    "job:http_request_duration_seconds:p99_rate5m",
-] as const;
+export const recordingRuleMetrics: readonly string[] = Object.values(appRecordingRules);
 
 /** `__name__` regexes allowed in selectors without a metric name (heartbeat gauges of apps). */
 export const metricNamePatterns: readonly string[] = [appMetricDefaults.heartbeatNameRegex];

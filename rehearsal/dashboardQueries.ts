@@ -3,6 +3,7 @@
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { readDashboards } from "../components/render/grafana";
 import { dashboardsDir } from "../components/stackFiles";
+import { isRecord } from "../components/typeGuards";
 
 export interface PanelQuery {
     readonly dashboard: string;
@@ -34,8 +35,9 @@ export interface DashboardQueries {
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** isRecord, narrowing parsed JSON to its object type. */
 export function isObject(v: Json | undefined): v is JsonObject {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
+    return isRecord(v);
 }
 
 export function asArray(v: Json | undefined): Json[] {

@@ -9,6 +9,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { builtinJobs, redisJob } from "../components/catalog";
 import { parseStackConfig, undecryptedSecret, type MonitoringConfig, type Receiver } from "../components/config";
 import { renderStackFiles } from "../components/render";
 import { alertmanagerConfigFile } from "../components/render/alertmanager";
@@ -232,8 +233,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         for (const r of monitoring.redis) redisPorts.set(r.name, { redis: await freePort(), exporter: await freePort() });
         const realNode = options.hostMetrics === "node-exporter";
         const nodeAddress = `127.0.0.1:${ports.nodeExporter}`;
-        const byJob = new Map<string, string>([["grafana", stubAddress], ["node", realNode ? nodeAddress : stubAddress]]);
-        for (const r of monitoring.redis) byJob.set(`redis-${r.name}`, `127.0.0.1:${redisPorts.get(r.name)?.exporter}`);
+        const byJob = new Map<string, string>([[builtinJobs.grafana, stubAddress], [builtinJobs.node, realNode ? nodeAddress : stubAddress]]);
+        for (const r of monitoring.redis) byJob.set(redisJob(r.name), `127.0.0.1:${redisPorts.get(r.name)?.exporter}`);
         for (const [job, a] of apps) byJob.set(job, `127.0.0.1:${a.port}`);
         const addr: Addresses = {
             prometheus: `127.0.0.1:${ports.prometheus}`,

@@ -4,12 +4,12 @@
 // the time scale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
 // forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
 // Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
-import { dump, load } from "js-yaml";
-import { containerPaths } from "../components/catalog";
+import { load } from "js-yaml";
+import { builtinJobs, containerPaths } from "../components/catalog";
 import { durationMs } from "../components/config";
 import { alertmanagerConfigFile } from "../components/render/alertmanager";
 import { nodeExporterHostMounts } from "../components/render/exporters";
-import type { RenderedFile } from "../components/render/files";
+import { type RenderedFile, yamlText } from "../components/render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
 import { isRecord, records } from "../components/typeGuards";
 
@@ -33,8 +33,6 @@ export interface Addresses {
     readonly plainHttpJobs: ReadonlySet<string>;
 }
 
-const yaml = (doc: unknown): string => dump(doc, { lineWidth: -1, noRefs: true });
-
 export function rewritePrometheus(content: string, addr: Addresses, scale: number, hostDir: string): string {
     const doc = load(content.replaceAll(`${containerPaths.prometheusConfigDir}/`, `${hostDir}/`));
     if (!isRecord(doc) || !isRecord(doc.global)) throw new Error("prometheus.yml is not a mapping with global");
@@ -46,12 +44,12 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
     }
     for (const job of records(doc.scrape_configs)) {
         const name = String(job.job_name);
-        const target = name === "prometheus" ? addr.prometheus : name === "alertmanager" ? addr.alertmanager : addr.byJob.get(name);
+        const target = name === builtinJobs.prometheus ? addr.prometheus : name === builtinJobs.alertmanager ? addr.alertmanager : addr.byJob.get(name);
         if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
         if (addr.plainHttpJobs.has(name)) job.scheme = "http";
         for (const sc of records(job.static_configs)) sc.targets = [target];
     }
-    return yaml(doc);
+    return yamlText(doc);
 }
 
 export function rewriteRules(content: string, scale: number): string {
@@ -61,7 +59,7 @@ export function rewriteRules(content: string, scale: number): string {
         if (group.interval !== undefined) group.interval = scaledText(group.interval, scale);
         for (const rule of records(group.rules)) if (rule.for !== undefined) rule.for = scaledText(rule.for, scale);
     }
-    return yaml(doc);
+    return yamlText(doc);
 }
 
 function scaleRoute(route: Record<string, unknown>, scale: number): void {
@@ -83,7 +81,7 @@ export function rewriteAlertmanager(files: readonly RenderedFile[], scale: numbe
             email.tls_config = { ...(isRecord(email.tls_config) ? email.tls_config : {}), ca_file: smtpCaFile };
         }
     }
-    return yaml(doc);
+    return yamlText(doc);
 }
 
 /** node-exporter's rendered flags for this machine: its real /proc, /sys and / instead of the container's /host mounts. */

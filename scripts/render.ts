@@ -3,13 +3,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { dashboardsDir, projectDir, stackConfigSource, stackRawConfig } from "../components/stackFiles";
+import { projectDir, stackConfigSource, stackRawConfig } from "../components/stackFiles";
 import { localUrls, tunnelCommand } from "../components/render/access";
 import { hostCloudInit, renderPlaceholders } from "../components/render/cloudInit";
-import { readDashboards } from "../components/render/grafana";
 import { renderStackFiles } from "../components/render";
 import { deployedPath } from "../components/render/files";
 import { currentRelease } from "../components/catalog";
+import { dashboardFiles } from "../dashboards/src";
 
 /** Where render writes a new server's user data, relative to its output directory. */
 export const cloudInitRenderPath = "host/cloud-init.yml";
@@ -17,7 +17,7 @@ export const cloudInitRenderPath = "host/cloud-init.yml";
 export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
     const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true, source: stackConfigSource(stack, stackDir) });
     const m = config.monitoring;
-    const files = renderStackFiles(m, readDashboards(dashboardsDir));
+    const files = renderStackFiles(m, dashboardFiles(m.alertThresholds));
     fs.rmSync(outDir, { recursive: true, force: true });
     const written: string[] = [];
     const write = (rel: string, content: string) => {

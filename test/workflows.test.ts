@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { parseStackConfig } from "../components/config";
 import { projectDir, stackRawConfig } from "../components/stackFiles";
 import { hetznerServerTypes } from "../components/catalog";
+import { isRecord } from "../components/typeGuards";
 import { byType, runProgram } from "./harness";
 
 const workflowsDir = path.join(projectDir, ".github", "workflows");
@@ -17,12 +18,8 @@ const setupActionFile = path.join(projectDir, ".github", "actions", "setup", "ac
 
 type Mapping = Readonly<Record<string, unknown>>;
 
-function isMapping(value: unknown): value is Mapping {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function mapping(value: unknown, what: string): Mapping {
-    assert.ok(isMapping(value), `${what}: expected a mapping, got ${JSON.stringify(value)}`);
+    assert.ok(isRecord(value), `${what}: expected a mapping, got ${JSON.stringify(value)}`);
     return value;
 }
 
@@ -90,7 +87,7 @@ function needsOf(job: Mapping): string[] {
 }
 
 function environmentOf(job: Mapping): string | undefined {
-    const environment = isMapping(job.environment) ? job.environment.name : job.environment;
+    const environment = isRecord(job.environment) ? job.environment.name : job.environment;
     return environment === undefined ? undefined : scalar(environment, "environment");
 }
 
@@ -351,10 +348,10 @@ test("no secret value is written into a workflow or the setup action", () => {
             }
         };
         const doc = readYaml(file);
-        if (isMapping(doc.env)) check(doc.env, "env");
-        const jobList: [string, Mapping][] = isMapping(doc.jobs) ? jobs(doc, name) : [["runs", mapping(doc.runs, `${name} runs`)]];
+        if (isRecord(doc.env)) check(doc.env, "env");
+        const jobList: [string, Mapping][] = isRecord(doc.jobs) ? jobs(doc, name) : [["runs", mapping(doc.runs, `${name} runs`)]];
         for (const [id, job] of jobList) {
-            if (isMapping(job.env)) check(job.env, `${id}.env`);
+            if (isRecord(job.env)) check(job.env, `${id}.env`);
             for (const [i, s] of steps(job, `${name} ${id}`).entries()) {
                 check(s.env, `${id}.steps[${i}].env`);
                 check(s.with, `${id}.steps[${i}].with`);

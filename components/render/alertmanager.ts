@@ -1,14 +1,11 @@
 // alertmanager.yml, its secret files and the Alertmanager container's command line.
 // Pure: config in, file text out. Alertmanager does not expand environment variables, so every
 // credential goes into its own file (mode 0400) referenced by a *_file field; none is ever inline.
-import { dump } from "js-yaml";
 import { containerPaths, containerPorts, containerUids } from "../catalog";
 import { severities, type MonitoringConfig, type Receiver, type Severity } from "../config";
-import { hostDirs, secretsDir, type RenderedFile } from "./files";
+import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
 
 export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;
-
-const header = "# Rendered by Pulumi from the stack configuration; local edits are overwritten.\n";
 
 type ConfigKey = "telegram_configs" | "discord_configs" | "slack_configs" | "pagerduty_configs" | "email_configs" | "webhook_configs";
 type Scalar = string | number | boolean;
@@ -159,7 +156,7 @@ export function renderAlertmanager(m: MonitoringConfig): RenderedFile[] {
     };
     const main: RenderedFile = {
         path: alertmanagerConfigFile,
-        content: header + dump(config, { lineWidth: -1, noRefs: true }),
+        content: renderedHeader + yamlText(config),
         secret: false,
         owner: containerUids.alertmanager,
     };

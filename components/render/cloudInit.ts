@@ -3,8 +3,8 @@
 // closed to containers and local users (it serves this very user data, host private key included).
 // `hostCloudInit` is the one entry point: the Host component deploys its output and
 // `npm run render` writes it with placeholders for the values that only exist at deploy time.
-import { dump } from "js-yaml";
 import type { HostConfig } from "../config";
+import { yamlText } from "./files";
 
 export interface HostKeyPair {
     readonly privateKey: string;
@@ -173,5 +173,5 @@ export function renderCloudInit(args: CloudInitArgs): string {
             ["sh", "-c", restartSsh],
         ],
     };
-    return "#cloud-config\n" + dump(config, { lineWidth: -1, noRefs: true });
+    return "#cloud-config\n" + yamlText(config);
 }

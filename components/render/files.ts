@@ -1,4 +1,6 @@
-// The unit every renderer produces: one file on the host, below the stack's configRoot.
+// The unit every renderer produces: one file on the host, below the stack's configRoot, and the
+// YAML form every renderer writes.
+import { dump } from "js-yaml";
 
 export interface RenderedFile {
     /** Path relative to configRoot, e.g. "prometheus/prometheus.yml". Also the resource name suffix. */
@@ -39,4 +41,15 @@ export const releasedDirs: readonly string[] = [hostDirs.prometheus, hostDirs.al
 export function deployedPath(configRoot: string, file: Pick<RenderedFile, "path">, current: string): string {
     const [dir, ...rest] = file.path.split("/");
     return releasedDirs.includes(dir) ? `${configRoot}/${dir}/${current}/${rest.join("/")}` : `${configRoot}/${file.path}`;
+}
+
+/** First line of the configuration files a person may open on the host. */
+export const renderedHeader = "# Rendered by Pulumi from the stack configuration; local edits are overwritten.\n";
+
+/**
+ * YAML as every renderer (and the rehearsal's rewrites) writes it: long lines (PromQL, URLs, keys)
+ * are never folded, and an object used twice is written out twice instead of as an anchor and alias.
+ */
+export function yamlText(doc: unknown): string {
+    return dump(doc, { lineWidth: -1, noRefs: true });
 }

@@ -1,14 +1,11 @@
 // Grafana provisioning: datasources with pinned uids and a file provider for dashboards/.
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { containerPaths, containerPorts, containerUids } from "../catalog";
 import { MonitoringConfig } from "../config";
-import { hostDirs, RenderedFile } from "./files";
+import { hostDirs, RenderedFile, yamlText } from "./files";
+import { datasourceUids } from "./mixin";
 import { serviceAliases } from "./names";
-
-/** Dashboards reference their datasource by these uids; renaming a datasource breaks nothing. */
-export const datasourceUids = { prometheus: "prometheus", alertmanager: "alertmanager" } as const;
 
 /** A dashboard JSON file below dashboards/; its folder in Grafana is its sub-folder. */
 export interface DashboardSource {
@@ -20,7 +17,6 @@ export interface DashboardSource {
 const dashboardPathPattern = /^([A-Za-z0-9 _-]+\/)?[A-Za-z0-9._-]+\.json$/;
 
 const owner = containerUids.grafana;
-const dump = (doc: unknown) => yaml.dump(doc, { lineWidth: -1, noRefs: true });
 
 export function renderDatasources(m: MonitoringConfig): RenderedFile {
     const datasources = {
@@ -39,7 +35,7 @@ export function renderDatasources(m: MonitoringConfig): RenderedFile {
             },
         ],
     };
-    return { path: `${hostDirs.grafana}/provisioning/datasources/datasources.yml`, content: dump(datasources), secret: false, owner };
+    return { path: `${hostDirs.grafana}/provisioning/datasources/datasources.yml`, content: yamlText(datasources), secret: false, owner };
 }
 
 export function renderGrafana(m: MonitoringConfig, dashboards: readonly DashboardSource[]): RenderedFile[] {
@@ -52,7 +48,7 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
     };
     const files: RenderedFile[] = [
         renderDatasources(m),
-        { path: `${hostDirs.grafana}/provisioning/dashboards/dashboards.yml`, content: dump(providers), secret: false, owner },
+        { path: `${hostDirs.grafana}/provisioning/dashboards/dashboards.yml`, content: yamlText(providers), secret: false, owner },
     ];
     for (const d of dashboards) {
         if (!dashboardPathPattern.test(d.relativePath)) {

@@ -1,17 +1,14 @@
 // prometheus.yml and the Prometheus container's command line, from the validated stack config.
 // Pure: config in, file text out. Kept to fields that both the deployed image (3.x) and Debian's
 // promtool 2.42 (used by the tests) accept; see skew.ts.
-import { dump } from "js-yaml";
-import { containerPaths, containerPorts, containerUids } from "../catalog";
+import { builtinJobs, containerPaths, containerPorts, containerUids, redisJob } from "../catalog";
 import type { AppTarget, MonitoringConfig, RedisTarget } from "../config";
-import { hostDirs, type RenderedFile } from "./files";
+import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "./names";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
 export const prometheusRuleGlob = `${containerPaths.prometheusConfigDir}/rules/*.yml`;
-
-const header = "# Rendered by Pulumi from the stack configuration; local edits are overwritten.\n";
 
 interface StaticConfig {
     readonly targets: readonly string[];
@@ -44,10 +41,10 @@ function staticJob(jobName: string, target: string): ScrapeConfig {
     return { job_name: jobName, static_configs: [{ targets: [target] }] };
 }
 
-function redisJob(m: MonitoringConfig, redis: RedisTarget): ScrapeConfig {
+function redisScrapeConfig(m: MonitoringConfig, redis: RedisTarget): ScrapeConfig {
     const exporter = stackNames(m.stack).redisExporter(redis.name).container;
     return {
-        job_name: `redis-${redis.name}`,
+        job_name: redisJob(redis.name),
         static_configs: [{ targets: [`${exporter}:${containerPorts.redisExporter}`], labels: { redis: redis.name } }],
     };
 }
@@ -72,13 +69,13 @@ function appJob(app: AppTarget): ScrapeConfig {
 
 function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
     // node-exporter uses host networking and listens on the monitoring network's gateway only.
-    const node = m.nodeExporter.enabled ? [staticJob("node", `${dockerGateway(m.dockerSubnet)}:${containerPorts.nodeExporter}`)] : [];
+    const node = m.nodeExporter.enabled ? [staticJob(builtinJobs.node, `${dockerGateway(m.dockerSubnet)}:${containerPorts.nodeExporter}`)] : [];
     return [
-        staticJob("prometheus", `localhost:${containerPorts.prometheus}`),
-        staticJob("alertmanager", alertmanagerTarget(m)),
-        staticJob("grafana", `${stackNames(m.stack).grafana.container}:${containerPorts.grafana}`),
+        staticJob(builtinJobs.prometheus, `localhost:${containerPorts.prometheus}`),
+        staticJob(builtinJobs.alertmanager, alertmanagerTarget(m)),
+        staticJob(builtinJobs.grafana, `${stackNames(m.stack).grafana.container}:${containerPorts.grafana}`),
         ...node,
-        ...m.redis.map((redis) => redisJob(m, redis)),
+        ...m.redis.map((redis) => redisScrapeConfig(m, redis)),
         ...m.apps.map(appJob),
     ];
 }
@@ -97,7 +94,7 @@ export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
     };
     return [{
         path: prometheusConfigFile,
-        content: header + dump(config, { lineWidth: -1, noRefs: true }),
+        content: renderedHeader + yamlText(config),
         secret: false,
         owner: containerUids.prometheus,
     }];

@@ -1,12 +1,12 @@
 // Alert and recording rules, one file per group below prometheus/rules/ (the rule_files glob).
 // Pure: config and thresholds in, file text out. rules/*.yml in the repository is this output for
 // a reference config, and rules/tests/*.test.yml checks every alert with promtool.
-import { dump } from "js-yaml";
-import { containerUids } from "../catalog";
+import { builtinJobs, containerUids, redisJob } from "../catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../config";
-import { appMetricDefaults, runbookUrl, type AlertThresholds } from "../alerts";
-import { hostDirs, type RenderedFile } from "./files";
-import { eq, labelReplace, type Matcher, nre, rangeSelector, re, selector } from "./promql";
+import { runbookUrl, type AlertThresholds } from "../alerts";
+import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
+import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
+import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -39,15 +39,13 @@ export function isAlert(rule: AlertRule | RecordingRule): rule is AlertRule {
     return "alert" in rule;
 }
 
-const header = "# Rendered by Pulumi from the stack configuration; local edits are overwritten.\n";
-
 // --- meta: the alerting pipeline and the scrape targets --------------------------------------
 
 function jobs(m: MonitoringConfig): string[] {
     return [
-        "prometheus", "alertmanager", "grafana",
-        ...(m.nodeExporter.enabled ? ["node"] : []),
-        ...m.redis.map((r) => `redis-${r.name}`),
+        builtinJobs.prometheus, builtinJobs.alertmanager, builtinJobs.grafana,
+        ...(m.nodeExporter.enabled ? [builtinJobs.node] : []),
+        ...m.redis.map((r) => redisJob(r.name)),
         ...m.apps.map((a) => a.job),
     ];
 }
@@ -61,15 +59,15 @@ function targetDown(job: string): AlertRule {
     };
 }
 
-const ofPrometheus = eq("job", "prometheus");
-const ofAlertmanager = eq("job", "alertmanager");
+const ofPrometheus = jobMatchers.prometheus;
+const ofAlertmanager = jobMatchers.alertmanager;
 
 function metaGroup(m: MonitoringConfig): RuleGroup {
     return {
         name: "meta",
         rules: [
             {
-                alert: "Watchdog", expr: "vector(1)", severity: "info", threshold: "always firing",
+                alert: watchdogAlert, expr: "vector(1)", severity: "info", threshold: "always firing",
                 summary: "Alerting pipeline heartbeat",
                 description: "Always firing (value {{ $value }}) so the dead man's switch can tell that Prometheus and Alertmanager work end to end.",
             },
@@ -132,9 +130,9 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
 
 // --- host: node-exporter ---------------------------------------------------------------------
 
-const ofNode = eq("job", "node");
+const ofNode = jobMatchers.node;
 /** Real filesystems of the host: node-exporter also reports pseudo and container filesystems. */
-const realFs: readonly Matcher[] = [ofNode, nre("fstype", "tmpfs|ramfs|overlay|squashfs|nsfs|fuse.*")];
+const realFs: readonly Matcher[] = [ofNode, diskFilesystems];
 const fsMetric = (name: string) => selector(name, ...realFs);
 const nodeMetric = (name: string, ...more: Matcher[]) => selector(name, ofNode, ...more);
 const nodeRate = (name: string, ...more: Matcher[]) => `rate(${rangeSelector("5m", name, ofNode, ...more)})`;
@@ -204,8 +202,8 @@ function hostGroup(t: AlertThresholds): RuleGroup {
                 description: "NTP is not synchronising the clock of {{ $labels.instance }} (sync status {{ $value }}).",
             },
             {
-                alert: "HostRebooted", severity: "info", threshold: "booted less than 10m ago",
-                expr: `time() - ${nodeMetric("node_boot_time_seconds")} < 600`,
+                alert: "HostRebooted", severity: "info", threshold: `booted less than ${recentBootSeconds / 60}m ago`,
+                expr: `time() - ${nodeMetric("node_boot_time_seconds")} < ${recentBootSeconds}`,
                 summary: "{{ $labels.instance }} rebooted",
                 description: "{{ $labels.instance }} booted {{ $value | humanizeDuration }} ago.",
             },
@@ -222,7 +220,7 @@ function hostGroup(t: AlertThresholds): RuleGroup {
 // --- redis: every redis-<name> job, one set ----------------------------------------------------
 
 /** Every redis-<name> job (prometheus.ts names them). */
-const ofRedis = re("job", "redis-.+");
+const ofRedis = jobMatchers.redis;
 const redisMetric = (name: string) => selector(name, ofRedis);
 
 function redisGroup(t: AlertThresholds): RuleGroup {
@@ -299,11 +297,11 @@ function appRecordings(app: AppTarget): RecordingRule[] {
     const inSeconds = (expr: string) => (m.durationUnit === "milliseconds" ? `${expr} / 1000` : expr);
     const labels = { job: app.job };
     return [
-        { record: "job:http_requests:rate5m", expr: requests, labels },
+        { record: appRecordingRules.requestRate, expr: requests, labels },
         // `or … * 0` makes the ratio 0 instead of absent while no request failed.
-        { record: "job:http_requests_errors:ratio_rate5m", expr: `(${errors} or ${requests} * 0) / ${requests}`, labels },
-        { record: "job:http_request_duration_seconds:p95_rate5m", expr: inSeconds(`histogram_quantile(0.95, ${buckets})`), labels },
-        { record: "job:http_request_duration_seconds:p99_rate5m", expr: inSeconds(`histogram_quantile(0.99, ${buckets})`), labels },
+        { record: appRecordingRules.errorRatio, expr: `(${errors} or ${requests} * 0) / ${requests}`, labels },
+        { record: appRecordingRules.latencyP95, expr: inSeconds(`histogram_quantile(0.95, ${buckets})`), labels },
+        { record: appRecordingRules.latencyP99, expr: inSeconds(`histogram_quantile(0.99, ${buckets})`), labels },
     ];
 }
 
@@ -316,7 +314,7 @@ function asInstance(expr: string): string {
 function appLatency(job: string, severity: Severity, seconds: number): AlertRule {
     return {
         alert: "AppLatencyHigh", for: "5m", severity, labels: { job }, threshold: `p95 > ${seconds}s for 5m`,
-        expr: `${asInstance(selector("job:http_request_duration_seconds:p95_rate5m", eq("job", job)))} > ${seconds}`,
+        expr: `${asInstance(selector(appRecordingRules.latencyP95, eq("job", job)))} > ${seconds}`,
         summary: "{{ $labels.instance }} responds slowly",
         description: `The 95th percentile latency of {{ $labels.instance }} is {{ $value | humanizeDuration }} (${severity} above ${seconds}s).`,
     };
@@ -327,7 +325,7 @@ function appAlerts(app: AppTarget, t: AlertThresholds): AlertRule[] {
     return [
         {
             alert: "AppErrorRateHigh", for: "5m", severity: "warning", labels: { job: app.job }, threshold: `> ${t.appErrorRatePercent}% 5xx for 5m`,
-            expr: `${asInstance(selector("job:http_requests_errors:ratio_rate5m", ofApp))} * 100 > ${t.appErrorRatePercent}`,
+            expr: `${asInstance(selector(appRecordingRules.errorRatio, ofApp))} * 100 > ${t.appErrorRatePercent}`,
             summary: "{{ $labels.instance }} fails requests",
             description: `{{ $value | humanize }}% of the requests to {{ $labels.instance }} failed with 5xx in the last 5 minutes (threshold ${t.appErrorRatePercent}%).`,
         },
@@ -335,14 +333,14 @@ function appAlerts(app: AppTarget, t: AlertThresholds): AlertRule[] {
         appLatency(app.job, "critical", t.appLatencyP95CriticalSeconds),
         {
             alert: "AppLatencyP99High", for: "5m", severity: "critical", labels: { job: app.job }, threshold: `p99 > ${t.appLatencyP99CriticalSeconds}s for 5m`,
-            expr: `${asInstance(selector("job:http_request_duration_seconds:p99_rate5m", ofApp))} > ${t.appLatencyP99CriticalSeconds}`,
+            expr: `${asInstance(selector(appRecordingRules.latencyP99, ofApp))} > ${t.appLatencyP99CriticalSeconds}`,
             summary: "{{ $labels.instance }} has very slow requests",
             description: `The 99th percentile latency of {{ $labels.instance }} is {{ $value | humanizeDuration }} (threshold ${t.appLatencyP99CriticalSeconds}s).`,
         },
         {
             // Only apps that export a heartbeat gauge match; `metric` keeps several heartbeats apart.
             alert: "AppHeartbeatStale", for: "1m", severity: "critical", labels: { job: app.job }, threshold: `heartbeat older than ${t.heartbeatMaxAgeSeconds}s for 1m`,
-            expr: `time() - ${labelReplace(selector("", ofApp, re("__name__", appMetricDefaults.heartbeatNameRegex)), "metric", "$1", "__name__", "(.+)")} > ${t.heartbeatMaxAgeSeconds}`,
+            expr: `${heartbeatAge(ofApp)} > ${t.heartbeatMaxAgeSeconds}`,
             summary: "{{ $labels.instance }} stopped sending heartbeats",
             description: `The last {{ $labels.metric }} of {{ $labels.instance }} is {{ $value | humanizeDuration }} old (threshold ${t.heartbeatMaxAgeSeconds}s); the process is up but its loop is stuck.`,
         },
@@ -379,7 +377,7 @@ function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {
 export function renderRules(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RenderedFile[] {
     return ruleGroups(m, t).map((g) => ({
         path: `${rulesDir}/${g.name}.yml`,
-        content: header + dump({ groups: [{ name: g.name, rules: g.rules.map(toYaml) }] }, { lineWidth: -1, noRefs: true }),
+        content: renderedHeader + yamlText({ groups: [{ name: g.name, rules: g.rules.map(toYaml) }] }),
         secret: false,
         owner: containerUids.prometheus,
     }));

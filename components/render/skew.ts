@@ -11,8 +11,8 @@
 //             discord webhook_url_file (0.27).
 // forDebianAlertmanager inlines those three so 0.25 can check the rest of the file. Its output
 // holds credentials in plain text: only for tests and loopback rehearsal, never for deployment.
-import { dump, load } from "js-yaml";
-import type { RenderedFile } from "./files";
+import { load } from "js-yaml";
+import { type RenderedFile, yamlText } from "./files";
 import { alertmanagerContainerPath } from "./alertmanager";
 import { isRecord, records } from "../typeGuards";
 
@@ -53,7 +53,7 @@ export function forDebianAlertmanager(configYaml: string, secrets: ReadonlyMap<s
             for (const notifier of records(receiver[key])) inlineSecret(notifier, fileField, inlineField, secrets);
         }
     }
-    return dump(doc, { lineWidth: -1, noRefs: true });
+    return yamlText(doc);
 }
 
 /** In-container path → content of every secret Alertmanager file, the lookup forDebianAlertmanager needs. */

@@ -1,20 +1,20 @@
-// Shared building blocks for the dashboards: the pinned Prometheus datasource, queries and the
-// three panel kinds (time series, stat, table) with units and thresholds.
+// Shared building blocks for the dashboards: the pinned Prometheus datasource, queries, the
+// three panel kinds (time series, stat, table) with units, and threshold steps built from the
+// stack's alert thresholds.
+/// <reference path="./grafana-sdk.d.ts" />
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
+import { datasourceUids } from "../../components/render/mixin";
 
-/** The datasource every panel and query uses (uid pinned in components/render/grafana.ts). */
-export const prometheusDatasource: common.DataSourceRef = { type: "prometheus", uid: "prometheus" };
+/** The datasource every panel and query uses (its uid is the one render/grafana.ts provisions). */
+export const prometheusDatasource: common.DataSourceRef = { type: "prometheus", uid: datasourceUids.prometheus };
 
 /** Schema version written into every dashboard (Grafana 12.1). */
 export const schemaVersion = 41;
-
-/** Filesystems that are not real disks (same exclusion as the host alerts). */
-export const realFilesystems = `fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.*"`;
 
 export interface Query {
     readonly expr: string;
@@ -22,6 +22,24 @@ export interface Query {
 }
 
 export type Step = readonly [value: number | null, color: string];
+
+/** Green, then red from `limit`: the value where the panel's alert fires. */
+export function redFrom(limit: number): Step[] {
+    return [[null, "green"], [limit, "red"]];
+}
+
+/** Green, orange from `warning`, red from `critical`: an alert's two severities, or an early band before its one limit. */
+export function orangeRedFrom(warning: number, critical: number): Step[] {
+    return [[null, "green"], [warning, "orange"], [critical, "red"]];
+}
+
+/** Headroom (free space, available memory): red below `critical`, orange below `warning`, green above. */
+export function redOrangeBelow(critical: number, warning: number): Step[] {
+    return [[null, "red"], [critical, "orange"], [warning, "green"]];
+}
+
+/** Percentage points before a one-severity percent alert's limit from which its panel is orange. */
+export const earlyWarningPoints = 10;
 
 export interface PanelOptions {
     readonly unit?: string;

@@ -1,31 +1,35 @@
 // Host: node-exporter metrics of the VPS (or any host scraped as job "node").
-import { buildDashboard, labelVariable, realFilesystems, stat, timeseries } from "./common";
+import type { AlertThresholds } from "../../components/alerts";
+import { diskFilesystems, jobMatchers, recentBootSeconds } from "../../components/render/mixin";
+import { matchers, nre, re, selector } from "../../components/render/promql";
+import { buildDashboard, type BuiltDashboard, earlyWarningPoints, labelVariable, orangeRedFrom, redFrom, stat, timeseries } from "./common";
 
-const sel = `job="node",instance=~"$instance"`;
-const fs = `${sel},${realFilesystems}`;
-const nic = `${sel},device!~"lo|veth.*|docker.*|br-.*"`;
+const instance = re("instance", "$instance");
+const sel = matchers([jobMatchers.node, instance]);
+const fs = matchers([jobMatchers.node, instance, diskFilesystems]);
+const nic = matchers([jobMatchers.node, instance, nre("device", "lo|veth.*|docker.*|br-.*")]);
 const rate = (metric: string, s: string = sel) => `rate(${metric}{${s}}[$__rate_interval])`;
 
-export const host = buildDashboard({
+export const host = (t: AlertThresholds): BuiltDashboard => buildDashboard({
     folder: "Hosts",
     name: "host",
     uid: "hosts-node",
     title: "Host",
     tags: ["host", "node-exporter"],
     description: "CPU, load, memory, disks and network of the hosts scraped by node-exporter.",
-    variables: [labelVariable("instance", "Instance", `label_values(up{job="node"}, instance)`)],
+    variables: [labelVariable("instance", "Instance", `label_values(${selector("up", jobMatchers.node)}, instance)`)],
     panels: [
         stat("Uptime", [{ expr: `time() - node_boot_time_seconds{${sel}}`, legend: "{{instance}}" }], {
-            unit: "s", thresholds: [[null, "orange"], [600, "green"]],
+            unit: "s", thresholds: [[null, "orange"], [recentBootSeconds, "green"]],
         }),
         stat("CPU cores", [{ expr: `count by (instance) (node_cpu_seconds_total{${sel},mode="idle"})`, legend: "{{instance}}" }], { unit: "short" }),
         stat("Memory total", [{ expr: `node_memory_MemTotal_bytes{${sel}}`, legend: "{{instance}}" }], { unit: "bytes" }),
         stat("Memory used", [{ expr: `(1 - node_memory_MemAvailable_bytes{${sel}} / node_memory_MemTotal_bytes{${sel}}) * 100`, legend: "{{instance}}" }], {
-            unit: "percent", min: 0, max: 100, thresholds: [[null, "green"], [80, "orange"], [90, "red"]],
+            unit: "percent", min: 0, max: 100, thresholds: orangeRedFrom(t.memoryUsedPercent - earlyWarningPoints, t.memoryUsedPercent),
         }),
         timeseries("CPU used", [
             { expr: `100 - avg by (instance) (${rate("node_cpu_seconds_total", `${sel},mode="idle"`)}) * 100`, legend: "{{instance}}" },
-        ], { unit: "percent", min: 0, max: 100, thresholds: [[null, "green"], [90, "red"]] }),
+        ], { unit: "percent", min: 0, max: 100, thresholds: redFrom(t.cpuUsedPercent) }),
         timeseries("CPU by mode", [
             { expr: `avg by (instance, mode) (${rate("node_cpu_seconds_total", `${sel},mode!="idle"`)}) * 100`, legend: "{{instance}} {{mode}}" },
         ], { unit: "percent", min: 0, stacked: true }),
@@ -33,7 +37,7 @@ export const host = buildDashboard({
             { expr: `node_load1{${sel}} / on (instance) count by (instance) (node_cpu_seconds_total{${sel},mode="idle"})`, legend: "{{instance}} load1" },
             { expr: `node_load5{${sel}} / on (instance) count by (instance) (node_cpu_seconds_total{${sel},mode="idle"})`, legend: "{{instance}} load5" },
             { expr: `node_load15{${sel}} / on (instance) count by (instance) (node_cpu_seconds_total{${sel},mode="idle"})`, legend: "{{instance}} load15" },
-        ], { unit: "short", min: 0, thresholds: [[null, "green"], [2, "red"]] }),
+        ], { unit: "short", min: 0, thresholds: redFrom(t.loadPerCore) }),
         timeseries("Memory", [
             { expr: `node_memory_MemTotal_bytes{${sel}} - node_memory_MemAvailable_bytes{${sel}}`, legend: "{{instance}} used" },
             { expr: `node_memory_MemAvailable_bytes{${sel}}`, legend: "{{instance}} available" },
@@ -42,7 +46,7 @@ export const host = buildDashboard({
         ], { unit: "bytes", min: 0 }),
         timeseries("Disk space used per mountpoint", [
             { expr: `100 - node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}} * 100`, legend: "{{instance}} {{mountpoint}}" },
-        ], { unit: "percent", min: 0, max: 100, thresholds: [[null, "green"], [90, "orange"], [95, "red"]] }),
+        ], { unit: "percent", min: 0, max: 100, thresholds: orangeRedFrom(100 - t.diskFreeWarningPercent, 100 - t.diskFreeCriticalPercent) }),
         timeseries("Disk space free per mountpoint", [
             { expr: `node_filesystem_avail_bytes{${fs}}`, legend: "{{instance}} {{mountpoint}}" },
         ], { unit: "bytes", min: 0 }),

@@ -1,8 +1,10 @@
 // Monitoring self: Prometheus and Alertmanager watching themselves.
+import { jobMatchers } from "../../components/render/mixin";
+import { matchers } from "../../components/render/promql";
 import { buildDashboard, okFailedMappings, stat, timeseries } from "./common";
 
-const prom = `job="prometheus"`;
-const am = `job="alertmanager"`;
+const prom = matchers([jobMatchers.prometheus]);
+const am = matchers([jobMatchers.alertmanager]);
 const rate = (metric: string, s: string) => `rate(${metric}{${s}}[$__rate_interval])`;
 
 export const monitoring = buildDashboard({

@@ -1,17 +1,20 @@
 // Redis: one exporter per Redis server (job redis-<name>, label redis=<name>).
-import { buildDashboard, labelVariable, okFailedMappings, stat, table, timeseries, upDownMappings } from "./common";
+import type { AlertThresholds } from "../../components/alerts";
+import { jobMatchers } from "../../components/render/mixin";
+import { matchers, re, selector } from "../../components/render/promql";
+import { buildDashboard, type BuiltDashboard, earlyWarningPoints, labelVariable, okFailedMappings, orangeRedFrom, redFrom, stat, table, timeseries, upDownMappings } from "./common";
 
-const sel = `job=~"redis-.+",redis=~"$redis"`;
+const sel = matchers([jobMatchers.redis, re("redis", "$redis")]);
 const rate = (metric: string) => `rate(${metric}{${sel}}[$__rate_interval])`;
 
-export const redis = buildDashboard({
+export const redis = (t: AlertThresholds): BuiltDashboard => buildDashboard({
     folder: "Redis",
     name: "redis",
     uid: "redis-overview",
     title: "Redis",
     tags: ["redis"],
     description: "Health, memory, clients, throughput, persistence and replication of each Redis server.",
-    variables: [labelVariable("redis", "Redis", `label_values(redis_up{job=~"redis-.+"}, redis)`)],
+    variables: [labelVariable("redis", "Redis", `label_values(${selector("redis_up", jobMatchers.redis)}, redis)`)],
     panels: [
         stat("Up", [{ expr: `redis_up{${sel}}`, legend: "{{redis}}" }], { mappings: upDownMappings, thresholds: [[null, "red"], [1, "green"]] }),
         stat("Uptime", [{ expr: `redis_uptime_in_seconds{${sel}}`, legend: "{{redis}}" }], { unit: "s" }),
@@ -32,7 +35,10 @@ export const redis = buildDashboard({
         ], { unit: "bytes", min: 0 }),
         timeseries("Memory used of maxmemory", [
             { expr: `redis_memory_used_bytes{${sel}} / (redis_memory_max_bytes{${sel}} > 0) * 100`, legend: "{{redis}}" },
-        ], { unit: "percent", min: 0, max: 100, thresholds: [[null, "green"], [80, "orange"], [90, "red"]], noValue: "maxmemory not set" }),
+        ], {
+            unit: "percent", min: 0, max: 100, noValue: "maxmemory not set",
+            thresholds: orangeRedFrom(t.redisMemoryUsedPercent - earlyWarningPoints, t.redisMemoryUsedPercent),
+        }),
         timeseries("Clients", [
             { expr: `redis_connected_clients{${sel}}`, legend: "{{redis}} connected" },
             { expr: `redis_blocked_clients{${sel}}`, legend: "{{redis}} blocked" },
@@ -55,7 +61,7 @@ export const redis = buildDashboard({
         ], { unit: "ops", min: 0 }),
         timeseries("Replication lag", [
             { expr: `redis_connected_slave_lag_seconds{${sel}}`, legend: "{{redis}} → {{slave_ip}}:{{slave_port}}" },
-        ], { unit: "s", min: 0, thresholds: [[null, "green"], [30, "red"]], noValue: "no replicas" }),
+        ], { unit: "s", min: 0, thresholds: redFrom(t.redisReplicationLagSeconds), noValue: "no replicas" }),
         timeseries("Last RDB save age", [
             { expr: `time() - redis_rdb_last_save_timestamp_seconds{${sel}}`, legend: "{{redis}}" },
         ], { unit: "s", min: 0 }),
