@@ -2,8 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createDockerProvider, Host } from "./components/host";
-import { loadProgramConfig } from "./components/programConfig";
-import { localUrls, sshCommand, tunnelCommand } from "./components/render/access";
+import { loadProgramConfig } from "./config/program";
+import { localUrls, sshCommand, tunnelCommand } from "./render/access";
 import { MonitoringStack } from "./components/stack";
 import { dashboardFiles } from "./dashboards/src";
 

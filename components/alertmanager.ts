@@ -1,13 +1,13 @@
 // Alertmanager: routes and receivers from config, credentials in *_file secrets, checked by the
 // image's amtool and swapped in by the swap script, which reloads Alertmanager with SIGHUP.
 import * as pulumi from "@pulumi/pulumi";
-import { configMounts, containerPaths, containerPorts } from "./catalog";
+import { configMounts, containerPaths, containerPorts } from "../model/catalog";
 import { ConfiguredService, deployConfiguredService } from "./configuredService";
 import { ServiceContextArgs } from "./context";
-import { hostDirs } from "./render/files";
-import { stackNames } from "./render/names";
-import { alertmanagerCommand, renderAlertmanager } from "./render/alertmanager";
-import { alertmanagerSteps, amtoolCheck, dockerAccess } from "./render/swap";
+import { hostDirs } from "../render/files";
+import { stackNames } from "../model/names";
+import { alertmanagerCommand, renderAlertmanager } from "../render/alertmanager";
+import { alertmanagerSteps, amtoolCheck, dockerAccess } from "../render/swap";
 
 export class Alertmanager extends pulumi.ComponentResource {
     readonly deployed: ConfiguredService;

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceContextArgs } from "./context";
 import { hostCommand } from "./hostShell";
 import { HostFile, RemoteFiles } from "./remoteFiles";
-import { stagingDir } from "./render/files";
-import { releaseFiles, renderSwapScript, swapDeadlineSeconds, type SwapSteps } from "./render/swap";
+import { stagingDir } from "../render/files";
+import { releaseFiles, renderSwapScript, swapDeadlineSeconds, type SwapSteps } from "../render/swap";
 import { BindMount, Service, ServiceArgs } from "./service";
 
 export interface ConfiguredService {

@@ -1,12 +1,12 @@
 // node-exporter for the host and one redis_exporter per configured Redis.
 import * as pulumi from "@pulumi/pulumi";
-import { containerPaths, containerPorts, containerUids, dockerHostAlias } from "./catalog";
+import { containerPaths, containerPorts, containerUids, dockerHostAlias } from "../model/catalog";
 import { ServiceContextArgs } from "./context";
 import { RemoteFiles } from "./remoteFiles";
-import { hostDirs, secretsDir } from "./render/files";
-import { nodeExporterCommand, nodeExporterHostMounts, redisExporterCommand, renderRedisExporter } from "./render/exporters";
-import { stackNames } from "./render/names";
-import { dockerGateway } from "./render/prometheus";
+import { hostDirs, secretsDir } from "../render/files";
+import { nodeExporterCommand, nodeExporterHostMounts, redisExporterCommand, renderRedisExporter } from "../render/exporters";
+import { stackNames } from "../model/names";
+import { dockerGateway } from "../render/prometheus";
 import { Service } from "./service";
 
 export class NodeExporter extends pulumi.ComponentResource {

@@ -3,29 +3,21 @@
 // script, which restarts Grafana when they change (datasource provisioning is read at start-up
 // only) and rolls back when Grafana does not come back healthy.
 import * as pulumi from "@pulumi/pulumi";
-import { configMounts, containerPaths, containerPorts, containerUids } from "./catalog";
+import { configMounts, containerPaths, containerPorts, containerUids } from "../model/catalog";
 import { ServiceContextArgs } from "./context";
 import { ConfiguredService, deployConfiguredService } from "./configuredService";
 import { hostCommand } from "./hostShell";
-import { retryingCommand, shellQuote } from "./remoteFiles";
-import { hostDirs, secretsDir } from "./render/files";
-import { stackNames } from "./render/names";
-import { DashboardSource, grafanaEnvironment, renderGrafana } from "./render/grafana";
-import { dockerAccess, grafanaSteps } from "./render/swap";
+import { passwordResetCommand } from "../render/hostCommands";
+import { hostDirs, secretsDir } from "../render/files";
+import { stackNames } from "../model/names";
+import { DashboardSource, grafanaEnvironment, renderGrafana } from "../render/grafana";
+import { dockerAccess, grafanaSteps } from "../render/swap";
 
 export interface GrafanaArgs extends ServiceContextArgs {
     /** Dashboards to provision (from dashboards/). */
     readonly dashboards: readonly DashboardSource[];
     /** Admin password (configured or generated); always handled as a secret. */
     readonly adminPassword: pulumi.Input<string>;
-}
-
-/**
- * Resets the admin password in Grafana's database. The password reaches the host only on stdin
- * (read once into a shell variable, piped to `grafana cli` on its stdin): never an argument.
- */
-export function passwordResetCommand(containerName: string): string {
-    return `pw=$(cat); ${retryingCommand(`printf '%s\\n' "$pw" | docker exec -i ${shellQuote(containerName)} grafana cli admin reset-admin-password --password-from-stdin >/dev/null`)}`;
 }
 
 export class Grafana extends pulumi.ComponentResource {

@@ -6,10 +6,11 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import * as tls from "@pulumi/tls";
-import { HostConfig } from "./config";
-import { hostKeyOptions, knownHostsLine } from "./render/access";
+import { HostConfig } from "../config/parse";
+import { hostKeyOptions, knownHostsLine } from "../render/access";
 import { HostShell } from "./hostShell";
-import { hostCloudInit } from "./render/cloudInit";
+import { hostCloudInit } from "../render/cloudInit";
+import { readinessScript, sshDockerHost } from "../render/hostCommands";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 
@@ -51,29 +52,6 @@ export const adoptedServerIgnoredChanges = [
  */
 const newServerDialErrorLimit = 120;
 const readinessTimeout = "30m";
-
-/**
- * Waits for cloud-init (exit 2 means finished with recoverable errors, e.g. deprecated keys),
- * then proves the connecting user can use Docker. Hosts not built by cloud-init skip the wait.
- */
-export function readinessScript(requireCloudInit: boolean): string {
-    const waitForCloudInit = [
-        "rc=0; cloud-init status --wait >/dev/null || rc=$?",
-        `if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "cloud-init failed (exit $rc); see /var/log/cloud-init-output.log" >&2; exit 1; fi`,
-    ].join("\n");
-    const cloudInit = requireCloudInit
-        ? waitForCloudInit
-        : `if command -v cloud-init >/dev/null 2>&1; then\n${waitForCloudInit}\nfi`;
-    const docker = `docker info --format '{{.ServerVersion}}' || ` +
-        `{ echo "$(id -un) cannot use Docker: install it and add the user to the docker group" >&2; exit 1; }`;
-    return ["set -e", cloudInit, docker].join("\n");
-}
-
-/** `ssh://user@host:port` as the Docker client expects it (IPv6 addresses in brackets). */
-export function sshDockerHost(user: string, address: string, port: number): string {
-    const host = address.includes(":") ? `[${address}]` : address;
-    return `ssh://${user}@${host}:${port}`;
-}
 
 export class Host extends pulumi.ComponentResource {
     /** Public IPv4 address; "" when the host has none or is reached only by sshHost. */

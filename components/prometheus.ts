@@ -1,13 +1,13 @@
 // Prometheus: configuration and rule files on the host, checked by the image's promtool and
 // swapped in by the swap script, which reloads Prometheus with SIGHUP.
 import * as pulumi from "@pulumi/pulumi";
-import { configMounts, containerPaths, containerPorts, dockerHostAlias } from "./catalog";
+import { configMounts, containerPaths, containerPorts, dockerHostAlias } from "../model/catalog";
 import { ConfiguredService, deployConfiguredService } from "./configuredService";
 import { ServiceContextArgs } from "./context";
-import { hostDirs, RenderedFile } from "./render/files";
-import { stackNames } from "./render/names";
-import { prometheusCommand, renderPrometheus } from "./render/prometheus";
-import { dockerAccess, prometheusSteps, promtoolCheck } from "./render/swap";
+import { hostDirs, RenderedFile } from "../render/files";
+import { stackNames } from "../model/names";
+import { prometheusCommand, renderPrometheus } from "../render/prometheus";
+import { dockerAccess, prometheusSteps, promtoolCheck } from "../render/swap";
 
 export interface PrometheusArgs extends ServiceContextArgs {
     /** Rule files (paths below prometheus/rules/), rendered elsewhere. */

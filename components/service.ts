@@ -2,7 +2,7 @@
 // publish on 127.0.0.1, with a memory limit, restart policy, healthcheck and log rotation.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { ServiceNames } from "./render/names";
+import type { ServiceNames } from "../model/names";
 
 /** Address every published port binds to. There is deliberately no way to choose another. */
 export const loopback = "127.0.0.1";

@@ -6,10 +6,10 @@ import { ServiceContextArgs } from "./context";
 import { NodeExporter, RedisExporters } from "./exporters";
 import { Grafana } from "./grafana";
 import { Prometheus } from "./prometheus";
-import { DashboardSource } from "./render/grafana";
-import { stackNames } from "./render/names";
-import { dockerGateway } from "./render/prometheus";
-import { renderRules } from "./render/rules";
+import { DashboardSource } from "../render/grafana";
+import { stackNames } from "../model/names";
+import { dockerGateway } from "../render/prometheus";
+import { renderRules } from "../render/rules";
 
 export interface MonitoringStackArgs extends Omit<ServiceContextArgs, "network"> {
     readonly dashboards: readonly DashboardSource[];

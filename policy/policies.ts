@@ -177,7 +177,7 @@ export const grafanaNoAnonymousOrSignUp: ResourceValidationPolicy = {
             const value = envs.get(key);
             if (value?.toLowerCase() !== "false") {
                 reportViolation(`Grafana container "${args.name}" does not turn ${what} off (${key}=${value ?? "unset"}): ` +
-                    `set ${key}=false in its envs (components/render/grafana.ts grafanaEnvironment).`);
+                    `set ${key}=false in its envs (render/grafana.ts grafanaEnvironment).`);
             }
         }
         if (envs.has("GF_SECURITY_ADMIN_PASSWORD")) {

@@ -1,9 +1,9 @@
 // The queries Grafana would run for the committed dashboards: every panel's targets (instant or
 // range), the dashboards' variables, and Grafana's substitution of `$var` and `$__rate_interval`.
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
-import { readDashboards } from "../components/render/grafana";
-import { dashboardsDir } from "../components/stackFiles";
-import { isRecord } from "../components/typeGuards";
+import { readDashboards } from "../render/grafana";
+import { dashboardsDir } from "../config/stackFiles";
+import { isRecord } from "../model/typeGuards";
 
 export interface PanelQuery {
     readonly dashboard: string;

@@ -1,6 +1,6 @@
 // The parts of Prometheus' HTTP API the rehearsal, its tests and the benchmark read.
 import { httpGet } from "./processes";
-import { isRecord, records } from "../components/typeGuards";
+import { isRecord, records } from "../model/typeGuards";
 
 export interface Sample {
     readonly labels: Readonly<Record<string, string>>;

@@ -5,13 +5,13 @@
 // forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
 // Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
 import { load } from "js-yaml";
-import { builtinJobs, containerPaths } from "../components/catalog";
-import { durationMs } from "../components/config";
-import { alertmanagerConfigFile } from "../components/render/alertmanager";
-import { nodeExporterHostMounts } from "../components/render/exporters";
-import { type RenderedFile, yamlText } from "../components/render/files";
-import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
-import { isRecord, records } from "../components/typeGuards";
+import { builtinJobs, containerPaths } from "../model/catalog";
+import { durationMs } from "../config/parse";
+import { alertmanagerConfigFile } from "../render/alertmanager";
+import { nodeExporterHostMounts } from "../render/exporters";
+import { type RenderedFile, yamlText } from "../render/files";
+import { alertmanagerSecrets, forDebianAlertmanager } from "./skew";
+import { isRecord, records } from "../model/typeGuards";
 
 const minimumMs = 1000;
 

@@ -3,8 +3,8 @@
 // (deploys build them again with the stack's thresholds). Run: npm run dashboards
 import * as fs from "fs";
 import * as path from "path";
-import { defaultThresholds } from "../components/alerts";
-import { dashboardsDir } from "../components/stackFiles";
+import { defaultThresholds } from "../model/alerts";
+import { dashboardsDir } from "../config/stackFiles";
 import { dashboardFiles } from "../dashboards/src";
 
 function main(): void {

@@ -2,13 +2,13 @@
 // account or the Pulumi CLI. Secret files are listed, never written.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { projectDir, stackConfigSource, stackRawConfig } from "../components/stackFiles";
-import { localUrls, tunnelCommand } from "../components/render/access";
-import { hostCloudInit, renderPlaceholders } from "../components/render/cloudInit";
-import { renderStackFiles } from "../components/render";
-import { deployedPath } from "../components/render/files";
-import { currentRelease } from "../components/catalog";
+import { ConfigError, parseStackConfig } from "../config/parse";
+import { projectDir, stackConfigSource, stackRawConfig } from "../config/stackFiles";
+import { localUrls, tunnelCommand } from "../render/access";
+import { hostCloudInit, renderPlaceholders } from "../render/cloudInit";
+import { renderStackFiles } from "../render";
+import { deployedPath } from "../render/files";
+import { currentRelease } from "../model/catalog";
 import { dashboardFiles } from "../dashboards/src";
 
 /** Where render writes a new server's user data, relative to its output directory. */

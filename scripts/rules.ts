@@ -3,10 +3,10 @@
 // rules/tests. alertTable() renders the README's alert table from the same rules.
 import * as fs from "fs";
 import * as path from "path";
-import { alertActions, defaultThresholds } from "../components/alerts";
-import { parseStackConfig, type MonitoringConfig } from "../components/config";
-import { isAlert, renderRules, ruleGroups, rulesDir, type AlertRule } from "../components/render/rules";
-import { projectDir } from "../components/stackFiles";
+import { alertActions, defaultThresholds } from "../model/alerts";
+import { parseStackConfig, type MonitoringConfig } from "../config/parse";
+import { isAlert, renderRules, ruleGroups, rulesDir, type AlertRule } from "../render/rules";
+import { projectDir } from "../config/stackFiles";
 
 export const rulesOutDir = path.join(projectDir, "rules");
 

@@ -10,9 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
-import { parseStackConfig, type HostConfig } from "../components/config";
-import { renderPlaceholders, type DeployTimeHostValues } from "../components/render/cloudInit";
-import { projectDir, stackRawConfig } from "../components/stackFiles";
+import { parseStackConfig, type HostConfig } from "../config/parse";
+import { renderPlaceholders, type DeployTimeHostValues } from "../render/cloudInit";
+import { projectDir, stackRawConfig } from "../config/stackFiles";
 import { toolAvailable } from "./externalTools";
 
 const serverType = "hcloud:index/server:Server";

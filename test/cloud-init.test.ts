@@ -4,7 +4,7 @@ import { load } from "js-yaml";
 import {
     autoUpgradesPath, dockerDaemonPath, dockerMetadataDropInPath, metadataAddress, metadataBlockScript,
     metadataBlockScriptPath, metadataBlockUnit, metadataBlockUnitPath, renderCloudInit, sshHardeningPath, type CloudInitArgs,
-} from "../components/render/cloudInit";
+} from "../render/cloudInit";
 
 interface CloudUser {
     name: string;

@@ -10,10 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
-import { ConfigError, parseStackConfig, type ConfigSource, type StackConfig } from "../components/config";
-import { hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb } from "../components/catalog";
-import { renderRules } from "../components/render/rules";
-import { projectDefaults, providerNamespaces, readProject, stackConfigSource, stackRawConfig } from "../components/stackFiles";
+import { ConfigError, parseStackConfig, type ConfigSource, type StackConfig } from "../config/parse";
+import { hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb } from "../model/catalog";
+import { renderRules } from "../render/rules";
+import { projectDefaults, providerNamespaces, readProject, stackConfigSource, stackRawConfig } from "../config/stackFiles";
 import { toolAvailable } from "./externalTools";
 
 const project = readProject().name;
@@ -315,14 +315,14 @@ function wordsOf(line: string): string[] {
 }
 
 test("shellWord: any string comes back from the shell as one word, unchanged", async () => {
-    const { shellWord } = await import("../components/render/access");
+    const { shellWord } = await import("../render/access");
     for (const word of ["deploy@203.0.113.10", "qt; rm -rf ~", "$(reboot)", "`id`", "it's", "a b", "*", "-L 3001:127.0.0.1:3001", "'", "\\", "\"$HOME\"", "x\ny"]) {
         assert.deepEqual(wordsOf(shellWord(word)), [word], JSON.stringify(word));
     }
 });
 
 test("the printed ssh and tunnel commands are, word for word, the ssh arguments intended", async () => {
-    const { hostKeyOptions, sshCommand, tunnelCommand } = await import("../components/render/access");
+    const { hostKeyOptions, sshCommand, tunnelCommand } = await import("../render/access");
     const config = parse({ grafanaPort: 3001 });
     const target = { user: "qt", address: "203.0.113.10", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey" };
     const destination = [...hostKeyOptions(target), "-p", "2222", "qt@203.0.113.10"];

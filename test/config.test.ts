@@ -1,8 +1,8 @@
 // Parsing the stack configuration: defaults, coercions, tuning; every problem reported at once.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { projectDefaults, readProject } from "../components/stackFiles";
+import { ConfigError, parseStackConfig } from "../config/parse";
+import { projectDefaults, readProject } from "../config/stackFiles";
 
 const defaults = projectDefaults(readProject());
 const valid = { ...defaults, sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample user@laptop" };
@@ -86,7 +86,7 @@ test("alert thresholds are tuned per stack and checked like every other key", ()
 });
 
 test("a tuned threshold reaches the rule Prometheus loads", async () => {
-    const { renderRules } = await import("../components/render/rules");
+    const { renderRules } = await import("../render/rules");
     const host = (raw: Record<string, unknown>) =>
         renderRules(parseStackConfig("test", { ...valid, ...raw }).monitoring).find((f) => f.path.endsWith("/host.yml"))?.content ?? "";
     assert.notEqual(host({ alertThresholds: { memoryUsedPercent: 85 } }), host({}));
@@ -100,7 +100,7 @@ test("the local stack needs no Hetzner settings and no SSH key", () => {
 });
 
 test("an app's own metric names and units feed the same recorded series (seed 001's Rust API)", async () => {
-    const { renderRules } = await import("../components/render/rules");
+    const { renderRules } = await import("../render/rules");
     const app = { job: "investiq-api", targets: ["api-server:3000"], requestsMetric: "investiq_requests_total", errorsMetric: "investiq_errors_total",
         durationMetric: "investiq_request_duration_milliseconds", durationUnit: "milliseconds" };
     const config = parseStackConfig("test", { ...valid, apps: [app] });

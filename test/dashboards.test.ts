@@ -1,6 +1,6 @@
 // Dashboards as code: the committed JSON is what dashboards/src builds, every file is valid for
 // Grafana's file provisioning, and every PromQL expression (dashboards and rules/*.yml) parses and
-// only selects metrics listed in components/monitoringMetrics.ts.
+// only selects metrics listed in test/monitoringMetrics.ts.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -8,12 +8,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dashboardFiles } from "../dashboards/src";
-import { defaultThresholds } from "../components/alerts";
-import { dashboardsDir } from "../components/stackFiles";
+import { defaultThresholds } from "../model/alerts";
+import { dashboardsDir } from "../config/stackFiles";
 import { referenceMonitoring } from "../scripts/rules";
-import { readDashboards, renderDatasources } from "../components/render/grafana";
+import { readDashboards, renderDatasources } from "../render/grafana";
 import { asArray, dashboardQueries, isObject, panelsOf, type Json } from "../rehearsal/dashboardQueries";
-import { knownMetricNames, metricNamePatterns, recordingRuleMetrics } from "../components/monitoringMetrics";
+import { knownMetricNames, metricNamePatterns, recordingRuleMetrics } from "./monitoringMetrics";
 
 interface Expression {
     readonly where: string;
@@ -170,7 +170,7 @@ test("every PromQL expression of the dashboards and rules/*.yml parses", () => {
     assert.notDeepEqual(parseErrors("sum(rate(up[5m])"), []);
 });
 
-test("every metric a dashboard or rule selects is listed in components/monitoringMetrics.ts", () => {
+test("every metric a dashboard or rule selects is listed in test/monitoringMetrics.ts", () => {
     const patterns = new Set<string>(metricNamePatterns);
     const unknown: string[] = [];
     for (const e of allExpressions()) {
@@ -179,11 +179,11 @@ test("every metric a dashboard or rule selects is listed in components/monitorin
             if (!ok) unknown.push(`${e.where}: ${name}`);
         }
     }
-    assert.deepEqual(unknown, [], "add the metric to components/monitoringMetrics.ts only if the deployed exporter exposes it");
+    assert.deepEqual(unknown, [], "add the metric to test/monitoringMetrics.ts only if the deployed exporter exposes it");
     assert.deepEqual(selectedNames(`sum(rate(foo_total{a="b"}[5m])) / {__name__=~"x.+"} + up`), ["foo_total", "~x.+", "up"]);
 });
 
-test("every recording rule of rules/*.yml is listed in components/monitoringMetrics.ts", () => {
+test("every recording rule of rules/*.yml is listed in test/monitoringMetrics.ts", () => {
     const records = new Set<string>();
     for (const name of fs.readdirSync(rulesDir).filter((f) => f.endsWith(".yml"))) {
         for (const m of fs.readFileSync(path.join(rulesDir, name), "utf8").matchAll(/^\s*- record: (\S+)$/gm)) records.add(m[1]);

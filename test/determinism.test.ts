@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { Registration } from "./harness";
-import { stackRawConfig } from "../components/stackFiles";
+import { stackRawConfig } from "../config/stackFiles";
 
 const secrets = {
     receivers: (stackRawConfig("prod").receivers as Record<string, unknown>[]).map((r) => ({ ...r, botToken: "1:TOKEN" })),

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { projectDir } from "../components/stackFiles";
+import { projectDir } from "../config/stackFiles";
 import { isCi, prerequisiteMissing, type Skippable } from "./externalTools";
 
 /** Runs prerequisiteMissing with `CI` set to `ci` and reports what it did. */

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { projectDir, readProject, stackValues } from "../components/stackFiles";
+import { projectDir, readProject, stackValues } from "../config/stackFiles";
 
 export interface Registration {
     readonly type: string;

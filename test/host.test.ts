@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
-import type { HostConfig } from "../components/config";
+import type { HostConfig } from "../config/parse";
+import { sshDockerHost } from "../render/hostCommands";
 
 interface Registered {
     readonly type: string;
@@ -53,10 +54,10 @@ pulumi.runtime.setMocks({
 
 // Imported only after the mocks are set, so the modules see the mock runtime.
 let hostModule: typeof import("../components/host");
-let loadProgramConfig: typeof import("../components/programConfig").loadProgramConfig;
+let loadProgramConfig: typeof import("../config/program").loadProgramConfig;
 before(async () => {
     hostModule = await import("../components/host");
-    ({ loadProgramConfig } = await import("../components/programConfig"));
+    ({ loadProgramConfig } = await import("../config/program"));
 });
 
 const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests deploy@laptop";
@@ -250,7 +251,7 @@ test("outputs: addresses, the Docker endpoint after readiness, and a connection 
 });
 
 test("an IPv6-only server is reached in brackets", async () => {
-    assert.equal(hostModule.sshDockerHost("deploy", "2001:db8::1", 2222), "ssh://deploy@[2001:db8::1]:2222");
+    assert.equal(sshDockerHost("deploy", "2001:db8::1", 2222), "ssh://deploy@[2001:db8::1]:2222");
 });
 
 test("a configured private key is a secret in the connection", async () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { metadataAddress, metadataBlockComment, metadataBlockScript } from "../components/render/cloudInit";
+import { metadataAddress, metadataBlockComment, metadataBlockScript } from "../render/cloudInit";
 import { prerequisiteMissing, Skippable, toolAvailable } from "./externalTools";
 
 const suffix = String(process.pid);

@@ -9,7 +9,7 @@ import {
     grafanaNoAnonymousOrSignUp, imagePinProblem, imagesPinned, policies, prodDataProtected, serversFirewalledFromFirstBoot, stackOfUrn,
 } from "../policy/policies";
 import { ProgramRun, Registration, runProgram } from "./harness";
-import { stackRawConfig } from "../components/stackFiles";
+import { stackRawConfig } from "../config/stackFiles";
 
 const types = {
     container: "docker:index/container:Container",

@@ -4,8 +4,8 @@ import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
 import { prerequisiteMissing } from "./externalTools";
 import { byType, ProgramRun, Registration, runProgram } from "./harness";
-import { parseStackConfig } from "../components/config";
-import { stackRawConfig } from "../components/stackFiles";
+import { parseStackConfig } from "../config/parse";
+import { stackRawConfig } from "../config/stackFiles";
 
 const botToken = "123456:TEST-bot-token-never-in-plaintext";
 const grafanaPassword = "a-long-grafana-admin-password";

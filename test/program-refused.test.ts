@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../components/config";
-import { readProject, stackValues } from "../components/stackFiles";
+import { ConfigError } from "../config/parse";
+import { readProject, stackValues } from "../config/stackFiles";
 import { asPulumiConfig } from "./harness";
 
 test("a bad stack configuration fails the program before it registers a single resource", async () => {

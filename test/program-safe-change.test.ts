@@ -7,10 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, test } from "node:test";
-import { passwordResetCommand } from "../components/grafana";
-import { parseStackConfig } from "../components/config";
-import { stagingDir } from "../components/render/files";
-import { stackRawConfig } from "../components/stackFiles";
+import { passwordResetCommand } from "../render/hostCommands";
+import { parseStackConfig } from "../config/parse";
+import { stagingDir } from "../render/files";
+import { stackRawConfig } from "../config/stackFiles";
 import { byType, type ProgramRun, type Registration } from "./harness";
 import { runProgram } from "./harness";
 

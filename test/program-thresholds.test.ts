@@ -2,9 +2,9 @@
 // program writes to the host follow the stack's thresholds, as its alert rules do.
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { defaultThresholds } from "../components/alerts";
-import { readDashboards } from "../components/render/grafana";
-import { dashboardsDir } from "../components/stackFiles";
+import { defaultThresholds } from "../model/alerts";
+import { readDashboards } from "../render/grafana";
+import { dashboardsDir } from "../config/stackFiles";
 import { byType, type ProgramRun, runProgram } from "./harness";
 
 const diskFreeWarningPercent = 20;

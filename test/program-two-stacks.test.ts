@@ -7,7 +7,7 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { Registration } from "./harness";
-import { stackRawConfig } from "../components/stackFiles";
+import { stackRawConfig } from "../config/stackFiles";
 
 const sameHost = { hostMode: "ssh", sshHost: "10.0.0.5", sshUser: "deploy" };
 /** What the README asks of a second stack on a host: its own loopback ports and subnet. */

@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { dashboardQueries, expandQuery, labelValuesQuery, rateIntervalMs, regexEscape, vectorSelectors } from "../rehearsal/dashboardQueries";
-import { knownMetricNames } from "../components/monitoringMetrics";
-import { prometheusConfigFile } from "../components/render/prometheus";
-import { metricsNewerThanDebian } from "../components/render/skew";
+import { knownMetricNames } from "./monitoringMetrics";
+import { prometheusConfigFile } from "../render/prometheus";
+import { metricsNewerThanDebian } from "../rehearsal/skew";
 import { fakeSecrets } from "../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
@@ -191,7 +191,7 @@ test("rehearsal: every selector of every panel query matches series, and a panel
 test("rehearsal: every metric name the rules and dashboards may use is exported by the running binaries", async (t) => {
     const r = running(t);
     if (!r) return;
-    // components/monitoringMetrics.ts lists the names for the deployed versions; Debian's older
+    // test/monitoringMetrics.ts lists the names for the deployed versions; Debian's older
     // binaries must export each of them too, except the documented skew.
     const exported = new Set((await r.prometheus.query('group by (__name__) ({__name__=~".+"})')).map((s) => s.labels.__name__));
     const missing = [...knownMetricNames].filter((name) => !exported.has(name) && !(name in metricsNewerThanDebian));

@@ -1,12 +1,12 @@
-// Rehearsal of changes through the product's own swap script (components/render/swap.ts, rewritten
+// Rehearsal of changes through the product's own swap script (render/swap.ts, rewritten
 // only for local processes: SIGHUP by kill to the pid, Debian's promtool/amtool as the checkers):
 // a good change reaches Prometheus and Alertmanager by signal without a restart; a change a checker
 // refuses is never loaded, alerts keep flowing, and a restart comes back on the last good files.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { alertmanagerConfigFile, watchdogRepeatInterval } from "../components/render/alertmanager";
-import { rulesDir } from "../components/render/rules";
-import type { RenderedFile } from "../components/render/files";
+import { alertmanagerConfigFile, watchdogRepeatInterval } from "../render/alertmanager";
+import { rulesDir } from "../render/rules";
+import type { RenderedFile } from "../render/files";
 import { prodReceiverOverrides } from "../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../rehearsal/harness";
 import { amMetric, notifyDeadline, rehearsalForFile, resolveDeadline, telegram } from "./rehearsalSupport";

@@ -6,7 +6,7 @@
 // rehearsed in rehearsal-operations.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { watchdogRepeatInterval } from "../components/render/alertmanager";
+import { watchdogRepeatInterval } from "../render/alertmanager";
 import { prodReceiverOverrides, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../rehearsal/harness";
 import {

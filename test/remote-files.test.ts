@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { containerUids } from "../components/catalog";
-import { writeFileCommand } from "../components/remoteFiles";
+import { containerUids } from "../model/catalog";
+import { writeFileCommand } from "../render/hostCommands";
 
 /** The one place that knows how a file write is rendered: re-point it when that function changes. */
 const renderWrite = (file: string, owner: number, secret: boolean): string => writeFileCommand(file, owner, secret);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { load } from "js-yaml";
-import { parseStackConfig, type MonitoringConfig } from "../components/config";
-import { alertmanagerCommand, renderAlertmanager } from "../components/render/alertmanager";
-import type { RenderedFile } from "../components/render/files";
-import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
+import { parseStackConfig, type MonitoringConfig } from "../config/parse";
+import { alertmanagerCommand, renderAlertmanager } from "../render/alertmanager";
+import type { RenderedFile } from "../render/files";
+import { alertmanagerSecrets, forDebianAlertmanager } from "../rehearsal/skew";
 
 type Notifier = Record<string, string | number | boolean>;
 interface AmReceiver {

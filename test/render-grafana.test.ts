@@ -1,10 +1,10 @@
 // Grafana has no offline checker, so its files are checked where they are rendered: before any resource.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseStackConfig } from "../components/config";
-import { grafanaEnvironment, renderGrafana } from "../components/render/grafana";
-import { containerPaths } from "../components/catalog";
-import { stackRawConfig } from "../components/stackFiles";
+import { parseStackConfig } from "../config/parse";
+import { grafanaEnvironment, renderGrafana } from "../render/grafana";
+import { containerPaths } from "../model/catalog";
+import { stackRawConfig } from "../config/stackFiles";
 
 const prod = parseStackConfig("prod", stackRawConfig("prod"), { withoutSecrets: true }).monitoring;
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { load } from "js-yaml";
-import { parseStackConfig, type MonitoringConfig } from "../components/config";
-import { dockerGateway, externalLabels, prometheusCommand, renderPrometheus } from "../components/render/prometheus";
+import { parseStackConfig, type MonitoringConfig } from "../config/parse";
+import { dockerGateway, externalLabels, prometheusCommand, renderPrometheus } from "../render/prometheus";
 
 interface ScrapeJob {
     job_name: string;

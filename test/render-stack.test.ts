@@ -7,7 +7,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { renderStack } from "../scripts/render";
 import { regenerateReadme } from "../scripts/docs";
-import { projectDir } from "../components/stackFiles";
+import { projectDir } from "../config/stackFiles";
 
 test("the README's configuration and alert tables are generated and up to date", () => {
     const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");

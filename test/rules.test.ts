@@ -7,13 +7,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { dump, FAILSAFE_SCHEMA, load } from "js-yaml";
-import { alertActions, defaultThresholds, parseAlertThresholds, runbookUrl } from "../components/alerts";
-import { parseStackConfig, type MonitoringConfig } from "../components/config";
-import { containerPaths } from "../components/catalog";
-import { renderPrometheus } from "../components/render/prometheus";
-import { renderRules } from "../components/render/rules";
+import { alertActions, defaultThresholds, parseAlertThresholds, runbookUrl } from "../model/alerts";
+import { parseStackConfig, type MonitoringConfig } from "../config/parse";
+import { containerPaths } from "../model/catalog";
+import { renderPrometheus } from "../render/prometheus";
+import { renderRules } from "../render/rules";
 import { alertTable, referenceRuleFiles, rulesOutDir } from "../scripts/rules";
-import { projectDir } from "../components/stackFiles";
+import { projectDir } from "../config/stackFiles";
 import { runTool, toolAvailable } from "./externalTools";
 
 interface RuleYaml {
@@ -145,7 +145,7 @@ test("alertThresholds is parsed with problems that name the key and the fix", ()
 test("alertTable lists every alert with its runbook link and what to do", () => {
     const table = alertTable();
     for (const name of new Set(committedAlerts().map((r) => r.alert ?? ""))) {
-        assert.ok(alertActions[name], `${name}: add a line to alertActions in components/alerts.ts`);
+        assert.ok(alertActions[name], `${name}: add a line to alertActions in model/alerts.ts`);
         assert.match(table, new RegExp(`^\\| \\[${name}\\]\\(docs/runbooks\\.md#${name.toLowerCase()}\\) \\|`, "m"));
     }
     for (const row of table.split("\n")) assert.equal(row.replace(/\\\|/g, "").split("|").length, 6, `unescaped | in ${row}`);

@@ -1,4 +1,4 @@
-// The swap script (components/render/swap.ts) run for real: bash, Debian's promtool and amtool as
+// The swap script (render/swap.ts) run for real: bash, Debian's promtool and amtool as
 // the checkers, in a temporary directory. The service is a stand-in whose reload and health
 // depend on the files it would read through `current`, so each way a change can fail is real:
 // the checker refusing, the reload refusing, the health check failing.
@@ -8,15 +8,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parseStackConfig } from "../components/config";
-import { renderAlertmanager } from "../components/render/alertmanager";
-import { renderPrometheus } from "../components/render/prometheus";
-import { renderRules } from "../components/render/rules";
-import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
-import { containerPaths } from "../components/catalog";
-import { alertmanagerSteps, grafanaSteps, prometheusSteps, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../components/render/swap";
+import { parseStackConfig } from "../config/parse";
+import { renderAlertmanager } from "../render/alertmanager";
+import { renderPrometheus } from "../render/prometheus";
+import { renderRules } from "../render/rules";
+import { alertmanagerSecrets, forDebianAlertmanager } from "../rehearsal/skew";
+import { containerPaths } from "../model/catalog";
+import { alertmanagerSteps, grafanaSteps, prometheusSteps, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../render/swap";
 import { freePort, httpOk, launch, ready, terminate, type Managed } from "../rehearsal/processes";
-import { stackRawConfig } from "../components/stackFiles";
+import { stackRawConfig } from "../config/stackFiles";
 import { toolAvailable } from "./externalTools";
 
 const prod = parseStackConfig("prod", stackRawConfig("prod"), { withoutSecrets: true }).monitoring;

@@ -1,4 +1,4 @@
-// Every tunable threshold of components/alerts.ts moves its own alert: for each key, the rules are
+// Every tunable threshold of model/alerts.ts moves its own alert: for each key, the rules are
 // rendered with only that key tuned, and promtool evaluates them against synthetic series just past
 // the tuned value (the alert is active) and just inside it (it is not). An alert wired to another
 // key, or to a constant, fails here. Active means pending or firing: `for:` is tested elsewhere
@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { dump } from "js-yaml";
-import { appMetricDefaults, defaultThresholds, parseAlertThresholds, thresholdNames, thresholdSpecs, type AlertThresholds, type ThresholdName } from "../components/alerts";
-import type { Severity } from "../components/config";
-import { renderRules } from "../components/render/rules";
+import { appMetricDefaults, defaultThresholds, parseAlertThresholds, thresholdNames, thresholdSpecs, type AlertThresholds, type ThresholdName } from "../model/alerts";
+import type { Severity } from "../config/parse";
+import { renderRules } from "../render/rules";
 import { referenceMonitoring } from "../scripts/rules";
 import { runTool, toolAvailable } from "./externalTools";
 

@@ -7,13 +7,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { load } from "js-yaml";
-import { containerPaths } from "../components/catalog";
-import { parseStackConfig, severities, type MonitoringConfig } from "../components/config";
-import { alertmanagerConfigFile, renderAlertmanager } from "../components/render/alertmanager";
-import type { RenderedFile } from "../components/render/files";
-import { prometheusConfigFile, renderPrometheus } from "../components/render/prometheus";
-import { alertmanagerSecrets, forDebianAlertmanager } from "../components/render/skew";
-import { stackRawConfig } from "../components/stackFiles";
+import { containerPaths } from "../model/catalog";
+import { parseStackConfig, severities, type MonitoringConfig } from "../config/parse";
+import { alertmanagerConfigFile, renderAlertmanager } from "../render/alertmanager";
+import type { RenderedFile } from "../render/files";
+import { prometheusConfigFile, renderPrometheus } from "../render/prometheus";
+import { alertmanagerSecrets, forDebianAlertmanager } from "../rehearsal/skew";
+import { stackRawConfig } from "../config/stackFiles";
 import { runTool, toolAvailable } from "./externalTools";
 
 function inTempDir(check: (dir: string) => void): void {

@@ -6,10 +6,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { parseStackConfig } from "../components/config";
-import { projectDir, stackRawConfig } from "../components/stackFiles";
-import { hetznerServerTypes } from "../components/catalog";
-import { isRecord } from "../components/typeGuards";
+import { parseStackConfig } from "../config/parse";
+import { projectDir, stackRawConfig } from "../config/stackFiles";
+import { hetznerServerTypes } from "../model/catalog";
+import { isRecord } from "../model/typeGuards";
 import { byType, runProgram } from "./harness";
 
 const workflowsDir = path.join(projectDir, ".github", "workflows");

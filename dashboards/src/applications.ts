@@ -1,7 +1,7 @@
 // Applications: RED (rate, errors, duration) per app job from the recording rules in rules.ts.
-import { appMetricDefaults, type AlertThresholds } from "../../components/alerts";
-import { appRecordingRules } from "../../components/render/mixin";
-import { matchers, re, selector } from "../../components/render/promql";
+import { appMetricDefaults, type AlertThresholds } from "../../model/alerts";
+import { appRecordingRules } from "../../render/mixin";
+import { matchers, re, selector } from "../../render/promql";
 import { buildDashboard, type BuiltDashboard, labelVariable, orangeRedFrom, redFrom, stat, timeseries, upDownMappings } from "./common";
 
 const ofJob = re("job", "$job");

@@ -8,7 +8,7 @@ import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-s
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
-import { datasourceUids } from "../../components/render/mixin";
+import { datasourceUids } from "../../render/mixin";
 
 /** The datasource every panel and query uses (its uid is the one render/grafana.ts provisions). */
 export const prometheusDatasource: common.DataSourceRef = { type: "prometheus", uid: datasourceUids.prometheus };

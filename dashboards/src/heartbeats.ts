@@ -1,8 +1,8 @@
 // Heartbeats: age of every `*_heartbeat_seconds` / `*_heartbeat_timestamp_seconds` gauge (unix time
 // of a bot's last loop), the same series AppHeartbeatStale watches.
-import type { AlertThresholds } from "../../components/alerts";
-import { heartbeatAge, heartbeatGauges } from "../../components/render/mixin";
-import { re, selector } from "../../components/render/promql";
+import type { AlertThresholds } from "../../model/alerts";
+import { heartbeatAge, heartbeatGauges } from "../../render/mixin";
+import { re, selector } from "../../render/promql";
 import { buildDashboard, type BuiltDashboard, labelVariable, orangeRedFrom, table, timeseries } from "./common";
 
 const age = heartbeatAge(re("job", "$job"));

@@ -1,7 +1,7 @@
 // Host: node-exporter metrics of the VPS (or any host scraped as job "node").
-import type { AlertThresholds } from "../../components/alerts";
-import { diskFilesystems, jobMatchers, recentBootSeconds } from "../../components/render/mixin";
-import { matchers, nre, re, selector } from "../../components/render/promql";
+import type { AlertThresholds } from "../../model/alerts";
+import { diskFilesystems, jobMatchers, recentBootSeconds } from "../../render/mixin";
+import { matchers, nre, re, selector } from "../../render/promql";
 import { buildDashboard, type BuiltDashboard, earlyWarningPoints, labelVariable, orangeRedFrom, redFrom, stat, timeseries } from "./common";
 
 const instance = re("instance", "$instance");

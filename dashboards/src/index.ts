@@ -2,8 +2,8 @@
 // Grafana provisions. `npm run dashboards` writes them for the default thresholds into
 // dashboards/<Folder>/<name>.json (the committed reference); the program and `npm run render`
 // build them again with the stack's `alertThresholds`, so panels turn red where the stack's alerts fire.
-import type { AlertThresholds } from "../../components/alerts";
-import type { DashboardSource } from "../../components/render/grafana";
+import type { AlertThresholds } from "../../model/alerts";
+import type { DashboardSource } from "../../render/grafana";
 import { applications } from "./applications";
 import type { BuiltDashboard } from "./common";
 import { heartbeats } from "./heartbeats";

@@ -1,6 +1,6 @@
 // Monitoring self: Prometheus and Alertmanager watching themselves.
-import { jobMatchers } from "../../components/render/mixin";
-import { matchers } from "../../components/render/promql";
+import { jobMatchers } from "../../render/mixin";
+import { matchers } from "../../render/promql";
 import { buildDashboard, okFailedMappings, stat, timeseries } from "./common";
 
 const prom = matchers([jobMatchers.prometheus]);

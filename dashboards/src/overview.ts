@@ -1,7 +1,7 @@
 // Overview: is everything scraped, what is firing, how much headroom the host has.
-import type { AlertThresholds } from "../../components/alerts";
-import { diskFilesystems, jobMatchers, watchdogAlert } from "../../components/render/mixin";
-import { eq, matchers, ne, selector } from "../../components/render/promql";
+import type { AlertThresholds } from "../../model/alerts";
+import { diskFilesystems, jobMatchers, watchdogAlert } from "../../render/mixin";
+import { eq, matchers, ne, selector } from "../../render/promql";
 import { buildDashboard, type BuiltDashboard, earlyWarningPoints, redOrangeBelow, stat, table, timeseries, upDownMappings } from "./common";
 
 const fs = matchers([jobMatchers.node, diskFilesystems]);

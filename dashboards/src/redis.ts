@@ -1,7 +1,7 @@
 // Redis: one exporter per Redis server (job redis-<name>, label redis=<name>).
-import type { AlertThresholds } from "../../components/alerts";
-import { jobMatchers } from "../../components/render/mixin";
-import { matchers, re, selector } from "../../components/render/promql";
+import type { AlertThresholds } from "../../model/alerts";
+import { jobMatchers } from "../../render/mixin";
+import { matchers, re, selector } from "../../render/promql";
 import { buildDashboard, type BuiltDashboard, earlyWarningPoints, labelVariable, okFailedMappings, orangeRedFrom, redFrom, stat, table, timeseries, upDownMappings } from "./common";
 
 const sel = matchers([jobMatchers.redis, re("redis", "$redis")]);

@@ -2,7 +2,7 @@
 // meaning, parsed from the optional structured config key `alertThresholds` (name → number).
 // Everything else about the rules (expressions, `for` durations, severities) is fixed in
 // render/rules.ts so that the promtool tests in rules/tests cover what is deployed.
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../config/suggest";
 import { isRecord } from "./typeGuards";
 
 export interface ThresholdSpec {

@@ -12,9 +12,9 @@
 // forDebianAlertmanager inlines those three so 0.25 can check the rest of the file. Its output
 // holds credentials in plain text: only for tests and loopback rehearsal, never for deployment.
 import { load } from "js-yaml";
-import { type RenderedFile, yamlText } from "./files";
-import { alertmanagerContainerPath } from "./alertmanager";
-import { isRecord, records } from "../typeGuards";
+import { type RenderedFile, yamlText } from "../render/files";
+import { alertmanagerContainerPath } from "../render/alertmanager";
+import { isRecord, records } from "../model/typeGuards";
 
 /**
  * Metrics the deployed images export that Debian's older binaries do not, so a panel showing them

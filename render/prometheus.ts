@@ -1,10 +1,10 @@
 // prometheus.yml and the Prometheus container's command line, from the validated stack config.
 // Pure: config in, file text out. Kept to fields that both the deployed image (3.x) and Debian's
 // promtool 2.42 (used by the tests) accept; see skew.ts.
-import { builtinJobs, containerPaths, containerPorts, containerUids, redisJob } from "../catalog";
-import type { AppTarget, MonitoringConfig, RedisTarget } from "../config";
+import { builtinJobs, containerPaths, containerPorts, containerUids, redisJob } from "../model/catalog";
+import type { AppTarget, MonitoringConfig, RedisTarget } from "../config/parse";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
-import { stackNames } from "./names";
+import { stackNames } from "../model/names";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */

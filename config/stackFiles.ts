@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { ConfigSource } from "./config";
+import type { ConfigSource } from "./parse";
 
 export const projectDir = path.resolve(__dirname, "..");
 /** The committed dashboards (built by `npm run dashboards`), provisioned into Grafana. */

@@ -4,8 +4,8 @@
 // datasource they query. render/rules.ts and dashboards/src build their PromQL from these, and
 // both take their thresholds from the stack's `alertThresholds`, so a panel shows the series its
 // alert watches and turns red where the alert fires. Pure data and PromQL text.
-import { appMetricDefaults } from "../alerts";
-import { builtinJobs, redisJobPattern } from "../catalog";
+import { appMetricDefaults } from "../model/alerts";
+import { builtinJobs, redisJobPattern } from "../model/catalog";
 import { labelReplace, type Matcher, nre, re, eq, selector } from "./promql";
 
 /** Grafana datasource uids: provisioned by render/grafana.ts, referenced by every dashboard. */

@@ -1,9 +1,9 @@
 // Alert and recording rules, one file per group below prometheus/rules/ (the rule_files glob).
 // Pure: config and thresholds in, file text out. rules/*.yml in the repository is this output for
 // a reference config, and rules/tests/*.test.yml checks every alert with promtool.
-import { builtinJobs, containerUids, redisJob } from "../catalog";
-import type { AppTarget, MonitoringConfig, Severity } from "../config";
-import { runbookUrl, type AlertThresholds } from "../alerts";
+import { builtinJobs, containerUids, redisJob } from "../model/catalog";
+import type { AppTarget, MonitoringConfig, Severity } from "../config/parse";
+import { runbookUrl, type AlertThresholds } from "../model/alerts";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";

@@ -1,11 +1,11 @@
 // Grafana provisioning: datasources with pinned uids and a file provider for dashboards/.
 import * as fs from "fs";
 import * as path from "path";
-import { containerPaths, containerPorts, containerUids } from "../catalog";
-import { MonitoringConfig } from "../config";
+import { containerPaths, containerPorts, containerUids } from "../model/catalog";
+import { MonitoringConfig } from "../config/parse";
 import { hostDirs, RenderedFile, yamlText } from "./files";
 import { datasourceUids } from "./mixin";
-import { serviceAliases } from "./names";
+import { serviceAliases } from "../model/names";
 
 /** A dashboard JSON file below dashboards/; its folder in Grafana is its sub-folder. */
 export interface DashboardSource {

@@ -2,8 +2,8 @@
 // exporter, for the versions this stack deploys (catalog of Pulumi.yaml defaults). A dashboard or
 // rule that queries a name not listed here fails test/dashboards.test.ts: either the name is
 // misspelt, or it was renamed in a new exporter version, or it must be added here on purpose.
-import { appMetricDefaults } from "./alerts";
-import { appRecordingRules } from "./render/mixin";
+import { appMetricDefaults } from "../model/alerts";
+import { appRecordingRules } from "../render/mixin";
 
 /** Series Prometheus creates itself for every target and rule (no exporter involved). */
 export const prometheusSyntheticMetrics = [
@@ -105,7 +105,7 @@ export const alertmanagerMetrics = [
     "alertmanager_notifications_total",
 ] as const;
 
-/** What the app rules expect from every `apps[].job` (components/alerts.ts appMetricDefaults). */
+/** What the app rules expect from every `apps[].job` (model/alerts.ts appMetricDefaults). */
 export const appMetrics: readonly string[] = [
     appMetricDefaults.requests,
     `${appMetricDefaults.duration}_bucket`,

@@ -1,8 +1,8 @@
 // alertmanager.yml, its secret files and the Alertmanager container's command line.
 // Pure: config in, file text out. Alertmanager does not expand environment variables, so every
 // credential goes into its own file (mode 0400) referenced by a *_file field; none is ever inline.
-import { containerPaths, containerPorts, containerUids } from "../catalog";
-import { severities, type MonitoringConfig, type Receiver, type Severity } from "../config";
+import { containerPaths, containerPorts, containerUids } from "../model/catalog";
+import { severities, type MonitoringConfig, type Receiver, type Severity } from "../config/parse";
 import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
 
 export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;

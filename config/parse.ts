@@ -3,12 +3,12 @@
 // Pulumi.yaml defaults and Pulumi.<stack>.yaml). Every problem is collected and reported together,
 // each naming the key and the fix.
 import { posix } from "path";
-import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
-import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "./catalog";
-import { labelNamePattern, metricNamePattern } from "./render/promql";
+import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "../model/alerts";
+import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
+import { labelNamePattern, metricNamePattern } from "../render/promql";
 import { didYouMean } from "./suggest";
-import { defaultConfigRoot, namePrefix } from "./render/names";
-import { isRecord } from "./typeGuards";
+import { defaultConfigRoot, namePrefix } from "../model/names";
+import { isRecord } from "../model/typeGuards";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -130,7 +130,7 @@ export interface MonitoringConfig {
     readonly receivers: readonly Receiver[];
     /** Secret ping URL of a dead man's switch service that the Watchdog alert keeps calling. */
     readonly deadMansSwitchUrl?: string;
-    /** Alert thresholds: the defaults of components/alerts.ts with the stack's `alertThresholds` over them. */
+    /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
     readonly alertThresholds: AlertThresholds;
 }
 

@@ -18,14 +18,12 @@
 // release and reloads again, then fails. Whatever happens, `current` names a release that passed
 // the checker and, unless the script says the rollback failed, the one the service runs: a
 // restart starts on the last good files.
-import { containerUids } from "../catalog";
+import { containerUids } from "../model/catalog";
 import { fileMode } from "./files";
-import type { RenderedFile } from "./files";
+import { shellQuote } from "./hostCommands";
 
-/** Quotes a value for a POSIX shell. */
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from "./hostCommands";
+import type { RenderedFile } from "./files";
 
 /** One file of a release, relative to the service directory. */
 export interface ReleaseFile {
@@ -91,7 +89,7 @@ export function renderSwapScript(plan: SwapPlan): string {
         if (f.path.startsWith("/") || f.path.split("/").includes("..")) throw new Error(`${plan.service}: release path ${f.path} leaves the release`);
     }
     const copies = plan.files.map((f) => `put ${f.mode} ${f.owner} ${shellQuote(f.path)}`).join("\n");
-    return `# Swap script for ${plan.service} (rendered by components/render/swap.ts).
+    return `# Swap script for ${plan.service} (rendered by render/swap.ts).
 set -u
 service=${shellQuote(plan.service)}
 dir=${shellQuote(plan.serviceDir)}
