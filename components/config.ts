@@ -5,7 +5,10 @@
 import { posix } from "path";
 import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./alerts";
 import { hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb } from "./catalog";
-import { labelNamePattern, metricNamePattern } from "./render/promql";
+import { hostPortPattern, labelNamePattern, metricNamePattern } from "./render/promql";
+import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "./receivers";
+
+export { receiverTypes, type Receiver, type ReceiverType } from "./receivers";
 import { didYouMean } from "./suggest";
 import { defaultConfigRoot } from "./render/names";
 import { isRecord } from "./typeGuards";
@@ -69,22 +72,6 @@ export interface RedisTarget {
     /** Secret. */
     readonly password?: string;
 }
-
-interface ReceiverBase {
-    readonly name: string;
-    readonly severities: readonly Severity[];
-}
-export type Receiver = ReceiverBase & (
-    | { readonly type: "telegram"; readonly chatId: number; readonly botToken: string; readonly apiUrl?: string }
-    | { readonly type: "discord"; readonly webhookUrl: string }
-    | { readonly type: "slack"; readonly webhookUrl: string; readonly channel?: string }
-    | { readonly type: "pagerduty"; readonly routingKey: string; readonly url?: string }
-    | { readonly type: "email"; readonly to: string; readonly from: string; readonly smarthost: string;
-        readonly authUsername?: string; readonly authPassword?: string; readonly requireTls: boolean }
-    | { readonly type: "webhook"; readonly url: string }
-);
-export type ReceiverType = Receiver["type"];
-export const receiverTypes: readonly ReceiverType[] = ["telegram", "discord", "slack", "pagerduty", "email", "webhook"];
 
 export interface ServiceSettings {
     readonly image: string;
@@ -153,7 +140,6 @@ export class ConfigError extends Error {
 
 const durationPattern = /^(\d+(y|w|d|h|m|s|ms))+$/;
 const sizePattern = /^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/;
-const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const jobNamePattern = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 /** POSIX-portable user names (useradd's default rule): nothing a shell would interpret. */
 const posixUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -438,10 +424,6 @@ function parseRedis(r: Reader): RedisTarget[] {
     });
 }
 
-const receiverSecretField: Record<ReceiverType, string | undefined> = {
-    telegram: "botToken", discord: "webhookUrl", slack: "webhookUrl", pagerduty: "routingKey", email: undefined, webhook: "url",
-};
-
 function parseReceivers(r: Reader, options: ParseOptions): Receiver[] {
     const receivers: Receiver[] = [];
     for (const [i, item] of r.list("receivers", []).entries()) {
@@ -467,47 +449,23 @@ function parseReceivers(r: Reader, options: ParseOptions): Receiver[] {
 function parseReceiver(ir: Reader, path: string, options: ParseOptions): Receiver | undefined {
     const name = ir.string(`${path}.name`);
     ir.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
-    const type = ir.string(`${path}.type`) as ReceiverType;
-    if (!receiverTypes.includes(type)) {
+    const type = ir.string(`${path}.type`);
+    if (!isReceiverType(type)) {
         ir.check(false, `${path}.type: "${type}" is not one of ${receiverTypes.join(", ")}`);
         return undefined;
     }
     const sev = ir.stringList(`${path}.severities`, ["critical", "warning"]);
     for (const s of sev) ir.check(severities.includes(s as Severity), `${path}.severities: "${s}" is not one of ${severities.join(", ")}`);
     const base = { name, severities: sev.filter((s): s is Severity => severities.includes(s as Severity)) };
-    const secretField = receiverSecretField[type];
+    const spec = receiverSpecs[type];
+    const secretField = spec.requiredSecret;
     if (secretField && !ir.has(`${path}.${secretField}`) && !options.withoutSecrets) {
         ir.check(false, `${path}.${secretField}: receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
             `set it with \`pulumi config set --secret --path '${path}.${secretField}' <value>\` or set ${path}.enabled to false`);
     }
     const secret = secretField ? ir.string(`${path}.${secretField}`, undecryptedSecret) : "";
-    switch (type) {
-        case "telegram": {
-            const chatId = ir.integer(`${path}.chatId`, 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-            ir.check(chatId !== 0, `${path}.chatId: set the numeric Telegram chat id (for groups it starts with -100)`);
-            return { ...base, type, chatId, botToken: secret, apiUrl: ir.optionalString(`${path}.apiUrl`) };
-        }
-        case "discord":
-            return { ...base, type, webhookUrl: secret };
-        case "slack":
-            return { ...base, type, webhookUrl: secret, channel: ir.optionalString(`${path}.channel`) };
-        case "pagerduty":
-            return { ...base, type, routingKey: secret, url: ir.optionalString(`${path}.url`) };
-        case "webhook":
-            return { ...base, type, url: secret };
-        case "email": {
-            const authUsername = ir.optionalString(`${path}.authUsername`);
-            const authPassword = ir.optionalString(`${path}.authPassword`);
-            ir.check(!authUsername || !!authPassword,
-                `${path}.authPassword: receiver "${name}" has authUsername but no authPassword; set it with \`pulumi config set --secret --path '${path}.authPassword' <value>\``);
-            const smarthost = ir.string(`${path}.smarthost`);
-            ir.check(smarthost === "" || hostPortPattern.test(smarthost), `${path}.smarthost: "${smarthost}" is not host:port, e.g. smtp.example.com:587`);
-            return {
-                ...base, type, to: ir.string(`${path}.to`), from: ir.string(`${path}.from`), smarthost,
-                authUsername, authPassword, requireTls: ir.boolean(`${path}.requireTls`, true),
-            };
-        }
-    }
+    // The spec's parser returns the fields of `type`; the compiler cannot pair the two through the union.
+    return { ...base, type, ...spec.parse(ir, path, name, secret) } as Receiver;
 }
 
 /** Bytes in a Prometheus size such as 5GB (Prometheus counts in powers of 1024). */
