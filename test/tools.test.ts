@@ -79,6 +79,7 @@ function allFeaturesMonitoring(): MonitoringConfig {
             { name: "oncall", type: "pagerduty", routingKey: "fake-key", url: "https://events.pagerduty.com/v2/enqueue", severities: ["critical"] },
             { name: "mail", type: "email", to: "ops@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", authUsername: "am", authPassword: "fake" },
             { name: "hook", type: "webhook", url: "https://hooks.example.com/fake" },
+            { name: "genie", type: "opsgenie", apiKey: "fake-key", apiUrl: "https://api.eu.opsgenie.com/" },
         ],
     }).monitoring;
 }
