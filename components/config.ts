@@ -7,9 +7,9 @@ import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./aler
 import { hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb } from "./catalog";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "./render/promql";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "./receivers";
-
-export { receiverTypes, type Receiver, type ReceiverType } from "./receivers";
+import { checkedText, flag, isUnknownField, item, oneOf, optional, optionalText, problems, text, textList, undecryptedSecret } from "./configFields";
 import { didYouMean } from "./suggest";
+import { z } from "zod";
 import { defaultConfigRoot } from "./render/names";
 import { isRecord } from "./typeGuards";
 
@@ -198,8 +198,8 @@ export interface ConfigSource {
     readonly outsideKeys: readonly string[];
 }
 
-/** A secure value from a stack file that could not be decrypted here (render without Pulumi). */
-export const undecryptedSecret = "<secret: set with pulumi config set --secret>";
+export { undecryptedSecret } from "./configFields";
+export { receiverTypes, type Receiver, type ReceiverType } from "./receivers";
 
 /** Reads raw config values with type coercion, recording problems instead of throwing. */
 class Reader {
@@ -307,26 +307,11 @@ class Reader {
     }
 }
 
-/** Reads a field of a structured list item, with the same coercions as top-level keys. */
-function itemReader(item: Record<string, unknown>, path: string, problems: string[]): Reader {
-    return new Reader(Object.fromEntries(Object.entries(item).map(([k, v]) => [`${path}.${k}`, v])), problems);
-}
-
-/** Fields of a structured item that its parser never read: a typo, or a field of another kind of item. */
-function checkUnknownFields(item: Record<string, unknown>, path: string, ir: Reader, what: string, problems: string[]): void {
-    const known = [...ir.read].map((k) => k.slice(path.length + 1));
-    for (const field of Object.keys(item)) {
-        if (ir.read.has(`${path}.${field}`)) continue;
-        const hint = didYouMean(field, known, (f) => `${path}.${f}`) ?? `remove it; its fields are ${known.join(", ")}`;
-        problems.push(`${path}.${field}: ${what} has no field ${field}; ${hint}`);
-    }
-}
-
 /** Why an app may not set this target label, or undefined when it may. */
-function reservedLabelProblem(appPath: string, name: string): string | undefined {
+function reservedLabelProblem(name: string): string | undefined {
     if (name === "job") {
-        return `job is the scrape job's name, set from ${appPath}.job, and TargetDown and every per-app rule select on it; ` +
-            `remove the label and rename ${appPath}.job instead`;
+        return "job is the scrape job's name, set from {item}.job, and TargetDown and every per-app rule select on it; " +
+            "remove the label and rename {item}.job instead";
     }
     if (name === "instance") {
         return "instance tells the targets apart (each one's host:port); one value for all of them breaks TargetDown and the per-app alerts; remove it";
@@ -336,136 +321,91 @@ function reservedLabelProblem(appPath: string, name: string): string | undefined
     return undefined;
 }
 
-function parseApps(r: Reader): AppTarget[] {
-    return r.list("apps", []).map((item, i) => {
-        const path = `apps[${i}]`;
-        if (!isRecord(item)) {
-            r.check(false, `${path}: expected an object with job and targets`);
-            return { job: "", targets: [], metricsPath: "/metrics", scheme: "http", labels: {}, metrics: parseAppMetrics(new Reader({}), path) };
-        }
-        const ir = itemReader(item, path, r.problems);
-        const job = ir.string(`${path}.job`);
-        r.check(job === "" || jobNamePattern.test(job), `${path}.job: "${job}" must start with a letter and use letters, digits, _ or -`);
-        const targets = ir.stringList(`${path}.targets`, []);
-        r.check(targets.length > 0, `${path}.targets: list at least one host:port`);
-        for (const [t, target] of targets.entries()) {
-            const m = hostPortPattern.exec(target);
-            r.check(!!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535,
-                `${path}.targets[${t}]: "${target}" is not host:port; write it like api:8000, ${"host.docker.internal"}:8000 or 10.0.0.5:9200 (no scheme, no path)`);
-        }
-        const metricsPath = ir.string(`${path}.metricsPath`, "/metrics");
-        r.check(metricsPath.startsWith("/"), `${path}.metricsPath: "${metricsPath}" must start with /`);
-        const scheme = ir.string(`${path}.scheme`, "http");
-        r.check(scheme === "http" || scheme === "https", `${path}.scheme: "${scheme}" must be http or https`);
-        const rawLabels = ir.structured(`${path}.labels`, {});
-        const labels: Record<string, string> = {};
-        if (isRecord(rawLabels)) {
-            for (const [name, value] of Object.entries(rawLabels)) {
-                const problem = reservedLabelProblem(path, name);
-                r.check(problem === undefined, `${path}.labels.${name}: ${problem}`);
-                r.check(["string", "number", "boolean"].includes(typeof value), `${path}.labels.${name}: expected a text value, got ${JSON.stringify(value)}`);
-                labels[name] = String(value);
-            }
-        } else r.check(false, `${path}.labels: expected a map of label name to value`);
-        const metrics = parseAppMetrics(ir, path);
-        checkUnknownFields(item, path, ir, "an app", r.problems);
-        return { job, targets, metricsPath, scheme: scheme === "https" ? "https" : "http", labels, metrics };
-    });
-}
+const targetLabels = z.record(z.string(), z.unknown(), { error: "expected a map of label name to value" }).default({})
+    .transform((labels, ctx) => Object.fromEntries(Object.entries(labels).map(([name, value]) => {
+        const problems = [reservedLabelProblem(name), ["string", "number", "boolean"].includes(typeof value) ? undefined : `expected a text value, got ${JSON.stringify(value)}`];
+        for (const message of problems.filter((p) => p !== undefined)) ctx.issues.push({ code: "custom", input: value, path: [name], message });
+        return [name, String(value)];
+    })));
 
 /** RE2, which Prometheus uses, has no lookaround and no backreferences; JavaScript would accept them. */
 const notRe2 = /\(\?<?[=!]|\\[1-9]/;
+const isRegExp = (v: string) => { try { return !!new RegExp(v); } catch { return false; } };
+const lowercaseName = checkedText((v) => v === "" || /^[a-z0-9][a-z0-9-]*$/.test(v), "must be lowercase letters, digits and -");
+const metricName = (fallback?: string) =>
+    checkedText((v) => metricNamePattern.test(v), "is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit", fallback);
+const isTarget = (v: string) => { const m = hostPortPattern.exec(v); return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535; };
 
-function parseAppMetrics(ir: Reader, path: string): AppMetrics {
-    const name = (field: string, fallback: string) => {
-        const value = ir.string(`${path}.${field}`, fallback);
-        ir.check(metricNamePattern.test(value), `${path}.${field}: "${value}" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit`);
-        return value;
-    };
-    const statusLabel = ir.string(`${path}.statusLabel`, appMetricDefaults.statusLabel);
-    ir.check(labelNamePattern.test(statusLabel) && !statusLabel.startsWith("__") && statusLabel !== "job",
-        `${path}.statusLabel: "${statusLabel}" is not a label name the app can set; use letters, digits and _ (not job, not starting with __), e.g. status or code`);
-    const errors = ir.optionalString(`${path}.errorsMetric`);
-    ir.check(!errors || metricNamePattern.test(errors), `${path}.errorsMetric: "${errors}" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit`);
-    const unit = ir.string(`${path}.durationUnit`, "seconds");
-    ir.check(unit === "seconds" || unit === "milliseconds", `${path}.durationUnit: "${unit}" must be seconds or milliseconds`);
-    const errorStatus = ir.string(`${path}.errorStatus`, appMetricDefaults.errorStatusRegex);
-    try {
-        new RegExp(errorStatus);
-        ir.check(!notRe2.test(errorStatus), `${path}.errorStatus: "${errorStatus}" uses lookaround or a backreference, which Prometheus' regular expressions (RE2) lack; write it like 5.. or 5..|429`);
-    } catch {
-        ir.check(false, `${path}.errorStatus: "${errorStatus}" is not a regular expression; write it like 5.. or 5..|429`);
-    }
-    return {
-        requests: name("requestsMetric", appMetricDefaults.requests),
-        errors,
-        statusLabel,
-        errorStatus,
-        duration: name("durationMetric", appMetricDefaults.duration),
-        durationUnit: unit === "milliseconds" ? "milliseconds" : "seconds",
-    };
-}
+const appSchema = item({
+    job: checkedText((v) => v === "" || jobNamePattern.test(v), "must start with a letter and use letters, digits, _ or -"),
+    targets: textList([], checkedText(isTarget, "is not host:port; write it like api:8000, host.docker.internal:8000 or 10.0.0.5:9200 (no scheme, no path)"))
+        .refine((t) => t.length > 0, "list at least one host:port"),
+    metricsPath: checkedText((v) => v.startsWith("/"), "must start with /", "/metrics"),
+    scheme: oneOf(["http", "https"], "http", "must be http or https"),
+    labels: targetLabels,
+    statusLabel: checkedText((v) => labelNamePattern.test(v) && !v.startsWith("__") && v !== "job",
+        "is not a label name the app can set; use letters, digits and _ (not job, not starting with __), e.g. status or code", appMetricDefaults.statusLabel),
+    errorsMetric: optional(metricName()),
+    durationUnit: oneOf(["seconds", "milliseconds"], "seconds", "must be seconds or milliseconds"),
+    errorStatus: checkedText(isRegExp, "is not a regular expression; write it like 5.. or 5..|429", appMetricDefaults.errorStatusRegex)
+        .refine((v) => !notRe2.test(v), { error: (iss) => `"${String(iss.input)}" uses lookaround or a backreference, which Prometheus' regular expressions (RE2) lack; write it like 5.. or 5..|429` }),
+    requestsMetric: metricName(appMetricDefaults.requests),
+    durationMetric: metricName(appMetricDefaults.duration),
+}, { what: "an app", expected: "an object with job and targets" }).transform((a): AppTarget => ({
+    job: a.job, targets: a.targets, metricsPath: a.metricsPath, scheme: a.scheme, labels: a.labels,
+    metrics: { requests: a.requestsMetric, errors: a.errorsMetric, statusLabel: a.statusLabel, errorStatus: a.errorStatus, duration: a.durationMetric, durationUnit: a.durationUnit },
+}));
 
-function parseRedis(r: Reader): RedisTarget[] {
-    return r.list("redis", []).map((item, i) => {
-        const path = `redis[${i}]`;
-        if (!isRecord(item)) {
-            r.check(false, `${path}: expected an object with name and address`);
-            return { name: "", address: "" };
+const redisSchema = item({
+    name: lowercaseName,
+    address: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port; write it like redis:6379"),
+    password: optionalText,
+}, { what: "a Redis server", expected: "an object with name and address" });
+
+const receiverBase = {
+    enabled: flag(true),
+    name: lowercaseName,
+    type: text,
+    severities: textList(["critical", "warning"]).transform((list, ctx) => list.filter((s): s is Severity => {
+        const known = severities.includes(s as Severity);
+        if (!known) ctx.issues.push({ code: "custom", input: s, message: `"${s}" is not one of ${severities.join(", ")}` });
+        return known;
+    })),
+};
+
+/**
+ * A receiver of any registered type (components/receivers.ts), or undefined when it is disabled:
+ * a disabled receiver needs no valid values (it may wait for its secret), but its fields are
+ * checked like any other's, so a mistyped field is found before it is enabled.
+ */
+function receiverSchema(options: ParseOptions) {
+    return z.unknown().transform((raw, ctx): Receiver | undefined => {
+        const issue = (path: string, message: string) => ctx.issues.push({ code: "custom", input: raw, path: [path], message });
+        if (!isRecord(raw)) return void ctx.issues.push({ code: "custom", input: raw, message: "expected an object with name and type" });
+        const enabled = flag(true).safeParse(raw.enabled);
+        const type = String(raw.type ?? "");
+        if (!isReceiverType(type)) return void (enabled.data !== false && issue("type", `"${type}" is not one of ${receiverTypes.join(", ")}`));
+        const spec = receiverSpecs[type];
+        const parsed = item({ ...receiverBase, ...spec.fields }, { what: `a ${type} receiver` }).safeParse(raw);
+        const on = enabled.data !== false;
+        for (const iss of parsed.error?.issues ?? []) {
+            if (on || isUnknownField(iss)) ctx.issues.push({ code: "custom", input: raw, path: iss.path, message: iss.message });
         }
-        const ir = itemReader(item, path, r.problems);
-        const name = ir.string(`${path}.name`);
-        r.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
-        const address = ir.string(`${path}.address`);
-        r.check(address === "" || hostPortPattern.test(address), `${path}.address: "${address}" is not host:port; write it like redis:6379`);
-        const password = ir.optionalString(`${path}.password`);
-        checkUnknownFields(item, path, ir, "a Redis server", r.problems);
-        return { name, address, password };
+        if (!on) return undefined;
+        const name = String(raw.name ?? "");
+        const secretField = spec.requiredSecret;
+        if (secretField && [undefined, null, ""].includes(raw[secretField] as string) && !options.withoutSecrets) {
+            issue(secretField, `receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
+                `set it with \`pulumi config set --secret --path '{item}.${secretField}' <value>\` or set {item}.enabled to false`);
+        }
+        // The spec's check takes its own type's fields (the raw ones when some are invalid); the
+        // compiler cannot pair a spec and its fields through the union.
+        const crossField = (spec.check as ((x: unknown, name: string) => readonly [string, string] | undefined) | undefined)?.(parsed.data ?? raw, name);
+        if (crossField) issue(...crossField);
+        if (!parsed.success) return undefined;
+        const { enabled: _, ...receiver } = parsed.data;
+        return receiver as Receiver;
     });
-}
-
-function parseReceivers(r: Reader, options: ParseOptions): Receiver[] {
-    const receivers: Receiver[] = [];
-    for (const [i, item] of r.list("receivers", []).entries()) {
-        const path = `receivers[${i}]`;
-        if (!isRecord(item)) {
-            r.check(false, `${path}: expected an object with name and type`);
-            continue;
-        }
-        // A disabled receiver needs no valid values (it may wait for its secret), but it is read
-        // like any other, so a mistyped field is found before it is enabled.
-        const valueProblems: string[] = [];
-        const ir = itemReader(item, path, valueProblems);
-        const enabled = ir.boolean(`${path}.enabled`, true);
-        const receiver = parseReceiver(ir, path, options);
-        if (receiver) checkUnknownFields(item, path, ir, `a ${receiver.type} receiver`, r.problems);
-        if (!enabled) continue;
-        r.problems.push(...valueProblems);
-        if (receiver) receivers.push(receiver);
-    }
-    return receivers;
-}
-
-function parseReceiver(ir: Reader, path: string, options: ParseOptions): Receiver | undefined {
-    const name = ir.string(`${path}.name`);
-    ir.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
-    const type = ir.string(`${path}.type`);
-    if (!isReceiverType(type)) {
-        ir.check(false, `${path}.type: "${type}" is not one of ${receiverTypes.join(", ")}`);
-        return undefined;
-    }
-    const sev = ir.stringList(`${path}.severities`, ["critical", "warning"]);
-    for (const s of sev) ir.check(severities.includes(s as Severity), `${path}.severities: "${s}" is not one of ${severities.join(", ")}`);
-    const base = { name, severities: sev.filter((s): s is Severity => severities.includes(s as Severity)) };
-    const spec = receiverSpecs[type];
-    const secretField = spec.requiredSecret;
-    if (secretField && !ir.has(`${path}.${secretField}`) && !options.withoutSecrets) {
-        ir.check(false, `${path}.${secretField}: receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
-            `set it with \`pulumi config set --secret --path '${path}.${secretField}' <value>\` or set ${path}.enabled to false`);
-    }
-    const secret = secretField ? ir.string(`${path}.${secretField}`, undecryptedSecret) : "";
-    // The spec's parser returns the fields of `type`; the compiler cannot pair the two through the union.
-    return { ...base, type, ...spec.parse(ir, path, name, secret) } as Receiver;
 }
 
 /** Bytes in a Prometheus size such as 5GB (Prometheus counts in powers of 1024). */
@@ -642,8 +582,15 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         r.check(!clash, `${key}: port ${value} is already used by ${clash?.[0]}; pick another port`);
     }
 
-    const apps = parseApps(r);
-    const redis = parseRedis(r);
+    /** A structured key parsed by its schema; on problems, `fallback` for the checks across keys. */
+    const structured = <T>(key: string, schema: z.ZodType<T, unknown>, fallback: T): T => {
+        const result = schema.safeParse(r.structured(key, undefined));
+        r.problems.push(...problems(result.error?.issues ?? [], key));
+        return result.success ? result.data : fallback;
+    };
+    const list = <T>(schema: z.ZodType<T, unknown>) => z.array(schema, { error: "expected a list" }).default([]);
+    const apps = structured("apps", list(appSchema), []);
+    const redis = structured("redis", list(redisSchema), []);
     const jobs = [...builtinJobs, ...redis.map((x) => `redis-${x.name}`)];
     for (const [i, app] of apps.entries()) {
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${builtinJobs.join(", ")}); rename it`);
@@ -651,7 +598,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     }
     const redisNames = redis.map((x) => x.name);
     redisNames.forEach((n, i) => r.check(redisNames.indexOf(n) === i, `redis[${i}].name: "${n}" is used twice; names must be unique`));
-    const receivers = parseReceivers(r, options);
+    const receivers = structured("receivers", list(receiverSchema(options)), []).filter((x) => x !== undefined);
     const receiverNames = receivers.map((x) => x.name);
     receiverNames.forEach((n, i) => r.check(receiverNames.indexOf(n) === i, `receivers: name "${n}" is used twice; names must be unique`));
 

@@ -5,6 +5,8 @@
 // Alertmanager 0.25 (render/skew.ts) and the rehearsal (rehearsal/harness.ts, rehearsal/fakes.ts).
 // Pure: no Pulumi, no I/O.
 import type { Severity } from "./config";
+import { z } from "zod";
+import { checkedText, flag, optional, optionalText, text, undecryptedSecret, wholeNumber } from "./configFields";
 import { hostPortPattern } from "./render/promql";
 
 interface ReceiverBase {
@@ -25,15 +27,6 @@ export type ReceiverType = Receiver["type"];
 type ReceiverOf<T extends ReceiverType> = Extract<Receiver, { type: T }>;
 /** A receiver's own fields: what its parser returns. */
 type OwnFields<T extends ReceiverType> = Omit<ReceiverOf<T>, keyof ReceiverBase | "type">;
-
-/** What a parser needs from config.ts's reader: typed reads of `<path>.<field>`, problems recorded. */
-export interface FieldReader {
-    string(key: string, fallback?: string): string;
-    optionalString(key: string): string | undefined;
-    integer(key: string, fallback: number, min: number, max: number): number;
-    boolean(key: string, fallback: boolean): boolean;
-    check(ok: boolean, problem: string): void;
-}
 
 type Scalar = string | number | boolean;
 
@@ -64,8 +57,10 @@ export interface FakeAnswer {
 export interface ReceiverSpec<T extends ReceiverType> {
     /** Config field holding the credential that an enabled receiver must have (a Pulumi secret). */
     readonly requiredSecret?: keyof OwnFields<T> & string;
-    /** Reads the type's own fields of `<path>`; `secret` is the required secret's value. */
-    parse(r: FieldReader, path: string, name: string, secret: string): OwnFields<T>;
+    /** The type's own fields (the credential as `secret`), read and checked by config.ts. */
+    readonly fields: { readonly [K in keyof OwnFields<T>]-?: z.ZodType<OwnFields<T>[K], unknown> };
+    /** A check across fields: the field it is about and the problem, completing `<key>: …`. */
+    check?(x: OwnFields<T>, name: string): readonly [keyof OwnFields<T> & string, string] | undefined;
     readonly alertmanager: {
         /** The notifier list in alertmanager.yml. */
         readonly configsKey: `${string}_configs`;
@@ -92,15 +87,17 @@ export interface ReceiverSpec<T extends ReceiverType> {
 type ReceiverSpecs = { readonly [T in ReceiverType]: ReceiverSpec<T> };
 
 const resolved = { send_resolved: true } as const;
-const anyInteger = [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
+/** A credential: the parser refuses an enabled receiver without it (see `requiredSecret`). */
+const secret = optionalText.transform((v) => v ?? undecryptedSecret);
 
 export const receiverSpecs: ReceiverSpecs = {
     telegram: {
         requiredSecret: "botToken",
-        parse(r, path, _name, botToken) {
-            const chatId = r.integer(`${path}.chatId`, 0, ...anyInteger);
-            r.check(chatId !== 0, `${path}.chatId: set the numeric Telegram chat id (for groups it starts with -100)`);
-            return { chatId, botToken, apiUrl: r.optionalString(`${path}.apiUrl`) };
+        fields: {
+            botToken: secret,
+            chatId: wholeNumber(0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+                .refine((id) => id !== 0, "set the numeric Telegram chat id (for groups it starts with -100)"),
+            apiUrl: optionalText,
         },
         alertmanager: {
             configsKey: "telegram_configs", secretField: "bot_token", secretFileSince: "0.26",
@@ -123,7 +120,7 @@ export const receiverSpecs: ReceiverSpecs = {
     },
     discord: {
         requiredSecret: "webhookUrl",
-        parse: (_r, _path, _name, webhookUrl) => ({ webhookUrl }),
+        fields: { webhookUrl: secret },
         alertmanager: {
             configsKey: "discord_configs", secretField: "webhook_url", secretFileSince: "0.27",
             notifier: (x) => ({ secret: x.webhookUrl, settings: resolved }),
@@ -135,7 +132,7 @@ export const receiverSpecs: ReceiverSpecs = {
     },
     slack: {
         requiredSecret: "webhookUrl",
-        parse: (r, path, _name, webhookUrl) => ({ webhookUrl, channel: r.optionalString(`${path}.channel`) }),
+        fields: { webhookUrl: secret, channel: optionalText },
         alertmanager: {
             configsKey: "slack_configs", secretField: "api_url", secretFileSince: "0.22",
             notifier: (x) => ({ secret: x.webhookUrl, settings: { channel: x.channel, ...resolved } }),
@@ -147,7 +144,7 @@ export const receiverSpecs: ReceiverSpecs = {
     },
     pagerduty: {
         requiredSecret: "routingKey",
-        parse: (r, path, _name, routingKey) => ({ routingKey, url: r.optionalString(`${path}.url`) }),
+        fields: { routingKey: secret, url: optionalText },
         alertmanager: {
             configsKey: "pagerduty_configs", secretField: "routing_key", secretFileSince: "0.25",
             notifier: (x) => ({ secret: x.routingKey, settings: { url: x.url, ...resolved } }),
@@ -158,18 +155,13 @@ export const receiverSpecs: ReceiverSpecs = {
         },
     },
     email: {
-        parse(r, path, name) {
-            const authUsername = r.optionalString(`${path}.authUsername`);
-            const authPassword = r.optionalString(`${path}.authPassword`);
-            r.check(!authUsername || !!authPassword,
-                `${path}.authPassword: receiver "${name}" has authUsername but no authPassword; set it with \`pulumi config set --secret --path '${path}.authPassword' <value>\``);
-            const smarthost = r.string(`${path}.smarthost`);
-            r.check(smarthost === "" || hostPortPattern.test(smarthost), `${path}.smarthost: "${smarthost}" is not host:port, e.g. smtp.example.com:587`);
-            return {
-                to: r.string(`${path}.to`), from: r.string(`${path}.from`), smarthost,
-                authUsername, authPassword, requireTls: r.boolean(`${path}.requireTls`, true),
-            };
+        fields: {
+            to: text, from: text,
+            smarthost: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
+            authUsername: optionalText, authPassword: optionalText, requireTls: flag(true),
         },
+        check: (x, name) => (x.authUsername && !x.authPassword ? ["authPassword",
+            `receiver "${name}" has authUsername but no authPassword; set it with \`pulumi config set --secret --path '{item}.authPassword' <value>\``] : undefined),
         alertmanager: {
             configsKey: "email_configs", secretField: "auth_password", secretFileSince: "0.25",
             notifier: (x) => ({
@@ -186,7 +178,7 @@ export const receiverSpecs: ReceiverSpecs = {
     },
     webhook: {
         requiredSecret: "url",
-        parse: (_r, _path, _name, url) => ({ url }),
+        fields: { url: secret },
         alertmanager: {
             configsKey: "webhook_configs", secretField: "url", secretFileSince: "0.26",
             notifier: (x) => ({ secret: x.url, settings: resolved }),
@@ -198,12 +190,10 @@ export const receiverSpecs: ReceiverSpecs = {
     },
     opsgenie: {
         requiredSecret: "apiKey",
-        parse(r, path, _name, apiKey) {
-            const apiUrl = r.optionalString(`${path}.apiUrl`);
+        fields: {
+            apiKey: secret,
             // Alertmanager appends v2/alerts… to the URL's path.
-            r.check(apiUrl === undefined || /^https?:\/\/[^/]+(\/.*)?\/$/.test(apiUrl),
-                `${path}.apiUrl: "${apiUrl}" is not an http(s) URL ending in /; write it like https://api.eu.opsgenie.com/`);
-            return { apiKey, apiUrl };
+            apiUrl: optional(checkedText((v) => /^https?:\/\/[^/]+(\/.*)?\/$/.test(v), "is not an http(s) URL ending in /; write it like https://api.eu.opsgenie.com/")),
         },
         alertmanager: {
             // amtool 0.25 accepts api_key_file (checked); Mimir blocked it as new in April 2022, i.e. 0.24.
