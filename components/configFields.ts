@@ -46,7 +46,7 @@ export function oneOf<const T extends string>(choices: readonly T[], fallback: T
 }
 
 export function wholeNumber(fallback: number, min: number, max: number) {
-    return z.unknown().transform((v, ctx) => {
+    return z.unknown().optional().transform((v, ctx) => {
         if (v === undefined || v === "") return fallback;
         const n = typeof v === "number" ? v : Number(v);
         if (Number.isInteger(n) && n >= min && n <= max) return n;
