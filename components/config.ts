@@ -7,7 +7,7 @@ import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "./aler
 import { hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb } from "./catalog";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "./render/promql";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "./receivers";
-import { checkedText, flag, isUnknownField, item, oneOf, optional, optionalText, problems, text, textList, undecryptedSecret } from "./configFields";
+import { checkedText, flag, isUnknownField, item, list, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./configFields";
 import { didYouMean } from "./suggest";
 import { z } from "zod";
 import { defaultConfigRoot } from "./render/names";
@@ -201,60 +201,42 @@ export interface ConfigSource {
 export { undecryptedSecret } from "./configFields";
 export { receiverTypes, type Receiver, type ReceiverType } from "./receivers";
 
-/** Reads raw config values with type coercion, recording problems instead of throwing. */
+/** Reads raw config values with the coercions of configFields.ts, recording problems instead of throwing. */
 class Reader {
     /** Every key the parser asked for: whatever else the input holds is unknown. */
     readonly read = new Set<string>();
     constructor(private readonly raw: Readonly<Record<string, unknown>>, readonly problems: string[] = []) {}
 
-    private value(key: string): unknown {
+    /** The value of `key` read by `schema`; on problems (recorded), `fallback`. */
+    parse<T>(key: string, schema: z.ZodType<T, unknown>, fallback: T): T {
         this.read.add(key);
-        const v = this.raw[key];
-        if (v && typeof v === "object" && "secure" in (v as object)) return undecryptedSecret;
-        return v;
+        const result = schema.safeParse(plain(this.raw[key]));
+        this.problems.push(...problems(result.error?.issues ?? [], key));
+        return result.success ? result.data : fallback;
     }
 
     has(key: string): boolean {
-        const v = this.value(key);
-        return v !== undefined && v !== null && v !== "";
+        return this.parse(key, optionalText, undefined) !== undefined;
     }
 
     string(key: string, fallback?: string): string {
-        const v = this.value(key);
-        if (v === undefined || v === null) {
-            if (fallback !== undefined) return fallback;
-            this.problems.push(`${key}: required; set it with \`pulumi config set ${key} <value>\``);
-            return "";
-        }
-        if (typeof v !== "string" && typeof v !== "number") {
-            this.problems.push(`${key}: expected a string, got ${JSON.stringify(v)}`);
-            return "";
-        }
-        return String(v);
+        return this.parse(key, fallback === undefined ? text : text.default(fallback), fallback ?? "");
     }
 
     optionalString(key: string): string | undefined {
-        return this.has(key) ? this.string(key) : undefined;
+        return this.parse(key, optionalText, undefined);
     }
 
     integer(key: string, fallback: number, min: number, max: number): number {
-        const v = this.value(key);
-        if (v === undefined || v === null || v === "") return fallback;
-        const n = typeof v === "number" ? v : Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) {
-            this.problems.push(`${key}: ${JSON.stringify(v)} is not a whole number from ${min} to ${max}`);
-            return fallback;
-        }
-        return n;
+        return this.parse(key, wholeNumber(fallback, min, max), fallback);
     }
 
     boolean(key: string, fallback: boolean): boolean {
-        const v = this.value(key);
-        if (v === undefined || v === null || v === "") return fallback;
-        if (v === true || v === "true") return true;
-        if (v === false || v === "false") return false;
-        this.problems.push(`${key}: ${JSON.stringify(v)} is not true or false`);
-        return fallback;
+        return this.parse(key, flag(fallback), fallback);
+    }
+
+    stringList(key: string, fallback: readonly string[]): string[] {
+        return this.parse(key, list(text, fallback), [...fallback]);
     }
 
     /** Structured values arrive as JSON strings from `pulumi config`, as YAML values from files. */
@@ -269,23 +251,6 @@ class Reader {
             this.problems.push(`${key}: not valid JSON/YAML structured config; set it with \`pulumi config set --path\``);
             return fallback;
         }
-    }
-
-    list(key: string, fallback: readonly unknown[]): unknown[] {
-        const v = this.structured(key, fallback);
-        if (!Array.isArray(v)) {
-            this.problems.push(`${key}: expected a list`);
-            return [...fallback];
-        }
-        return v;
-    }
-
-    stringList(key: string, fallback: readonly string[]): string[] {
-        const items = this.list(key, fallback);
-        return items.map((item, i) => {
-            if (typeof item !== "string") this.problems.push(`${key}[${i}]: expected a string`);
-            return String(item);
-        });
     }
 
     check(ok: boolean, problem: string): void {
@@ -338,7 +303,7 @@ const isTarget = (v: string) => { const m = hostPortPattern.exec(v); return !!m 
 
 const appSchema = item({
     job: checkedText((v) => v === "" || jobNamePattern.test(v), "must start with a letter and use letters, digits, _ or -"),
-    targets: textList([], checkedText(isTarget, "is not host:port; write it like api:8000, host.docker.internal:8000 or 10.0.0.5:9200 (no scheme, no path)"))
+    targets: list(checkedText(isTarget, "is not host:port; write it like api:8000, host.docker.internal:8000 or 10.0.0.5:9200 (no scheme, no path)"))
         .refine((t) => t.length > 0, "list at least one host:port"),
     metricsPath: checkedText((v) => v.startsWith("/"), "must start with /", "/metrics"),
     scheme: oneOf(["http", "https"], "http", "must be http or https"),
@@ -366,7 +331,7 @@ const receiverBase = {
     enabled: flag(true),
     name: lowercaseName,
     type: text,
-    severities: textList(["critical", "warning"]).transform((list, ctx) => list.filter((s): s is Severity => {
+    severities: list(text, ["critical", "warning"]).transform((list, ctx) => list.filter((s): s is Severity => {
         const known = severities.includes(s as Severity);
         if (!known) ctx.issues.push({ code: "custom", input: s, message: `"${s}" is not one of ${severities.join(", ")}` });
         return known;
@@ -582,15 +547,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         r.check(!clash, `${key}: port ${value} is already used by ${clash?.[0]}; pick another port`);
     }
 
-    /** A structured key parsed by its schema; on problems, `fallback` for the checks across keys. */
-    const structured = <T>(key: string, schema: z.ZodType<T, unknown>, fallback: T): T => {
-        const result = schema.safeParse(r.structured(key, undefined));
-        r.problems.push(...problems(result.error?.issues ?? [], key));
-        return result.success ? result.data : fallback;
-    };
-    const list = <T>(schema: z.ZodType<T, unknown>) => z.array(schema, { error: "expected a list" }).default([]);
-    const apps = structured("apps", list(appSchema), []);
-    const redis = structured("redis", list(redisSchema), []);
+    const apps = r.parse("apps", list(appSchema), []);
+    const redis = r.parse("redis", list(redisSchema), []);
     const jobs = [...builtinJobs, ...redis.map((x) => `redis-${x.name}`)];
     for (const [i, app] of apps.entries()) {
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${builtinJobs.join(", ")}); rename it`);
@@ -598,7 +556,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     }
     const redisNames = redis.map((x) => x.name);
     redisNames.forEach((n, i) => r.check(redisNames.indexOf(n) === i, `redis[${i}].name: "${n}" is used twice; names must be unique`));
-    const receivers = structured("receivers", list(receiverSchema(options)), []).filter((x) => x !== undefined);
+    const receivers = r.parse("receivers", list(receiverSchema(options)), []).filter((x) => x !== undefined);
     const receiverNames = receivers.map((x) => x.name);
     receiverNames.forEach((n, i) => r.check(receiverNames.indexOf(n) === i, `receivers: name "${n}" is used twice; names must be unique`));
 

@@ -15,7 +15,7 @@ export function keyOf(path: readonly PropertyKey[]): string {
 }
 
 /** A value as the parser sees it: null is unset, a secure value it cannot decrypt is a placeholder. */
-function plain(v: unknown): unknown {
+export function plain(v: unknown): unknown {
     if (isRecord(v) && "secure" in v) return undecryptedSecret;
     return v === null ? undefined : v;
 }
@@ -60,18 +60,17 @@ export function flag(fallback: boolean) {
         z.boolean({ error: (iss) => `${JSON.stringify(iss.input)} is not true or false` }).default(fallback));
 }
 
-/** A list of text (a JSON string holding one too), each item checked by `item`. */
-export function textList(fallback: readonly string[], item: z.ZodType<string, unknown> = text) {
-    return z.preprocess((v) => (typeof v === "string" ? parseJson(v) : v),
-        z.array(item.pipe(z.string()), { error: "expected a list" }).default([...fallback]));
-}
-
-function parseJson(v: string): unknown {
-    try {
-        return JSON.parse(v);
-    } catch {
-        return v;
-    }
+/** A list (a JSON string holding one too) of items read by `schema`; `fallback` when unset. */
+export function list<T>(schema: z.ZodType<T, unknown>, fallback: readonly T[] = []) {
+    return z.preprocess((v, ctx) => {
+        if (typeof v !== "string") return v;
+        try {
+            return JSON.parse(v);
+        } catch {
+            ctx.issues.push({ code: "custom", input: v, message: "not valid JSON/YAML structured config; set it with `pulumi config set --path`" });
+            return v;
+        }
+    }, z.array(schema, { error: "expected a list" }).default([...fallback]));
 }
 
 export interface ItemOptions {
