@@ -215,10 +215,6 @@ class Reader {
         return result.success ? result.data : fallback;
     }
 
-    has(key: string): boolean {
-        return this.parse(key, optionalText, undefined) !== undefined;
-    }
-
     string(key: string, fallback?: string): string {
         return this.parse(key, fallback === undefined ? text : text.default(fallback), fallback ?? "");
     }
@@ -316,7 +312,7 @@ const appSchema = item({
         .refine((v) => !notRe2.test(v), { error: (iss) => `"${String(iss.input)}" uses lookaround or a backreference, which Prometheus' regular expressions (RE2) lack; write it like 5.. or 5..|429` }),
     requestsMetric: metricName(appMetricDefaults.requests),
     durationMetric: metricName(appMetricDefaults.duration),
-}, { what: "an app", expected: "an object with job and targets" }).transform((a): AppTarget => ({
+}, "an app", "an object with job and targets").transform((a): AppTarget => ({
     job: a.job, targets: a.targets, metricsPath: a.metricsPath, scheme: a.scheme, labels: a.labels,
     metrics: { requests: a.requestsMetric, errors: a.errorsMetric, statusLabel: a.statusLabel, errorStatus: a.errorStatus, duration: a.durationMetric, durationUnit: a.durationUnit },
 }));
@@ -325,7 +321,7 @@ const redisSchema = item({
     name: lowercaseName,
     address: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port; write it like redis:6379"),
     password: optionalText,
-}, { what: "a Redis server", expected: "an object with name and address" });
+}, "a Redis server", "an object with name and address");
 
 const receiverBase = {
     enabled: flag(true),
@@ -347,12 +343,11 @@ function receiverSchema(options: ParseOptions) {
     return z.unknown().transform((raw, ctx): Receiver | undefined => {
         const issue = (path: string, message: string) => ctx.issues.push({ code: "custom", input: raw, path: [path], message });
         if (!isRecord(raw)) return void ctx.issues.push({ code: "custom", input: raw, message: "expected an object with name and type" });
-        const enabled = flag(true).safeParse(raw.enabled);
+        const on = flag(true).safeParse(raw.enabled).data !== false;
         const type = String(raw.type ?? "");
-        if (!isReceiverType(type)) return void (enabled.data !== false && issue("type", `"${type}" is not one of ${receiverTypes.join(", ")}`));
+        if (!isReceiverType(type)) return void (on && issue("type", `"${type}" is not one of ${receiverTypes.join(", ")}`));
         const spec = receiverSpecs[type];
-        const parsed = item({ ...receiverBase, ...spec.fields }, { what: `a ${type} receiver` }).safeParse(raw);
-        const on = enabled.data !== false;
+        const parsed = item({ ...receiverBase, ...spec.fields }, `a ${type} receiver`).safeParse(raw);
         for (const iss of parsed.error?.issues ?? []) {
             if (on || isUnknownField(iss)) ctx.issues.push({ code: "custom", input: raw, path: iss.path, message: iss.message });
         }

@@ -1,7 +1,7 @@
-// zod schemas for the fields of the structured config keys (apps, redis, receivers,
-// alertThresholds), read with the same coercions as the top-level keys (numbers as text, "true"
-// as true, a secure value that cannot be decrypted here as a placeholder), and `problems`, which
-// turns zod's issues into the messages every other key gives: `<key>: <what is wrong>; <the fix>`.
+// zod schemas of config values, for the top-level keys (config.ts's Reader) and the fields of the
+// structured keys (apps, redis, receivers) alike: numbers as text, "true" as true, a secure value
+// that cannot be decrypted here as a placeholder. `problems` turns zod's issues into messages that
+// name the key and the fix: `<key>: <what is wrong>; <the fix>`.
 import { z } from "zod";
 import { didYouMean } from "./suggest";
 import { isRecord } from "./typeGuards";
@@ -73,38 +73,26 @@ export function list<T>(schema: z.ZodType<T, unknown>, fallback: readonly T[] = 
     }, z.array(schema, { error: "expected a list" }).default([...fallback]));
 }
 
-export interface ItemOptions {
-    /** What the item is, for a field it does not have: "an app" → "an app has no field x". */
-    readonly what: string;
-    /** What a value that is no object should have been, completing "expected …". */
-    readonly expected?: string;
-    /** The problem with a field it does not know, when not "<what> has no field <field>". */
-    readonly unknownField?: string;
-    /** The fix when no known field is near, when not "remove it; its fields are …". */
-    readonly otherwise?: string;
-}
-
 /**
- * An item of a structured key: an object of `fields`; a field it does not know is refused by name,
- * with the field it most likely meant. `{item}` in a message stands for the item's key.
+ * An item of a structured key: an object of `fields` (`expected` completes "expected …" for anything
+ * else). A field it does not know is refused by name, with the field it most likely meant.
  */
-export function item<S extends z.ZodRawShape>(fields: S, o: ItemOptions) {
+export function item<S extends z.ZodRawShape>(fields: S, what: string, expected = "an object") {
     const known = Object.keys(fields);
     const unknownField = z.custom(() => false, {
         params: { unknownField: true },
         error: (iss) => {
             const field = String(iss.path?.at(-1));
-            const hint = didYouMean(field, known, (f) => `{item}.${f}`) ?? o.otherwise ?? `remove it; its fields are ${known.join(", ")}`;
-            return `${o.unknownField ?? `${o.what} has no field ${field}`}; ${hint}`;
+            return `${what} has no field ${field}; ${didYouMean(field, known, (f) => `{item}.${f}`) ?? `remove it; its fields are ${known.join(", ")}`}`;
         },
     });
     const values = (v: unknown) => (isRecord(v) ? Object.fromEntries(Object.entries(v).map(([f, x]) => [f, plain(x)])) : v);
     // Fields it does not know fail the catch-all; the output holds only the known ones.
-    return z.preprocess(values, z.object(fields, { error: `expected ${o.expected ?? "an object"}` }).catchall(unknownField))
+    return z.preprocess(values, z.object(fields, { error: `expected ${expected}` }).catchall(unknownField))
         .transform((x) => Object.fromEntries(Object.entries(x).filter(([f]) => known.includes(f))) as z.output<z.ZodObject<S>>);
 }
 
-/** The key of the item an issue at `path` is about: `apps[0]` for apps[0].labels.job, `alertThresholds` for its thresholds. */
+/** The key of the item an issue at `path` is about: `apps[0]` for apps[0].labels.job. */
 const itemKey = (path: readonly PropertyKey[]) => keyOf(path.slice(0, typeof path[1] === "number" ? 2 : 1));
 
 /** The issues of the structured key `key` as problems, `<key>: <message>`; `{key}` and `{item}` in a message stand for the keys. */
