@@ -3,12 +3,15 @@
 // Pulumi.yaml defaults and Pulumi.<stack>.yaml). Every problem is collected and reported together,
 // each naming the key and the fix.
 import { posix } from "path";
+import { z } from "zod";
 import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "../model/alerts";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
-import { labelNamePattern, metricNamePattern } from "../render/promql";
-import { didYouMean } from "./suggest";
 import { defaultConfigRoot, namePrefix } from "../model/names";
+import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
 import { isRecord } from "../model/typeGuards";
+import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
+import { checkedText, flag, isUnknownField, item, list, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
+import { didYouMean } from "./suggest";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -69,22 +72,6 @@ export interface RedisTarget {
     /** Secret. */
     readonly password?: string;
 }
-
-interface ReceiverBase {
-    readonly name: string;
-    readonly severities: readonly Severity[];
-}
-export type Receiver = ReceiverBase & (
-    | { readonly type: "telegram"; readonly chatId: number; readonly botToken: string; readonly apiUrl?: string }
-    | { readonly type: "discord"; readonly webhookUrl: string }
-    | { readonly type: "slack"; readonly webhookUrl: string; readonly channel?: string }
-    | { readonly type: "pagerduty"; readonly routingKey: string; readonly url?: string }
-    | { readonly type: "email"; readonly to: string; readonly from: string; readonly smarthost: string;
-        readonly authUsername?: string; readonly authPassword?: string; readonly requireTls: boolean }
-    | { readonly type: "webhook"; readonly url: string }
-);
-export type ReceiverType = Receiver["type"];
-export const receiverTypes: readonly ReceiverType[] = ["telegram", "discord", "slack", "pagerduty", "email", "webhook"];
 
 export interface ServiceSettings {
     readonly image: string;
@@ -153,7 +140,6 @@ export class ConfigError extends Error {
 
 const durationPattern = /^(\d+(y|w|d|h|m|s|ms))+$/;
 const sizePattern = /^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/;
-const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const jobNamePattern = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 /** POSIX-portable user names (useradd's default rule): nothing a shell would interpret. */
 const posixUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -211,63 +197,41 @@ export interface ConfigSource {
     readonly outsideKeys: readonly string[];
 }
 
-/** A secure value from a stack file that could not be decrypted here (render without Pulumi). */
-export const undecryptedSecret = "<secret: set with pulumi config set --secret>";
+export { undecryptedSecret } from "./fields";
+export { receiverTypes, type Receiver, type ReceiverType } from "../model/receivers";
 
-/** Reads raw config values with type coercion, recording problems instead of throwing. */
+/** Reads raw config values with the coercions of configFields.ts, recording problems instead of throwing. */
 class Reader {
     /** Every key the parser asked for: whatever else the input holds is unknown. */
     readonly read = new Set<string>();
     constructor(private readonly raw: Readonly<Record<string, unknown>>, readonly problems: string[] = []) {}
 
-    private value(key: string): unknown {
+    /** The value of `key` read by `schema`; on problems (recorded), `fallback`. */
+    parse<T>(key: string, schema: z.ZodType<T, unknown>, fallback: T): T {
         this.read.add(key);
-        const v = this.raw[key];
-        if (v && typeof v === "object" && "secure" in (v as object)) return undecryptedSecret;
-        return v;
-    }
-
-    has(key: string): boolean {
-        const v = this.value(key);
-        return v !== undefined && v !== null && v !== "";
+        const result = schema.safeParse(plain(this.raw[key]));
+        this.problems.push(...problems(result.error?.issues ?? [], key));
+        return result.success ? result.data : fallback;
     }
 
     string(key: string, fallback?: string): string {
-        const v = this.value(key);
-        if (v === undefined || v === null) {
-            if (fallback !== undefined) return fallback;
-            this.problems.push(`${key}: required; set it with \`pulumi config set ${key} <value>\``);
-            return "";
-        }
-        if (typeof v !== "string" && typeof v !== "number") {
-            this.problems.push(`${key}: expected a string, got ${JSON.stringify(v)}`);
-            return "";
-        }
-        return String(v);
+        return this.parse(key, fallback === undefined ? text : text.default(fallback), fallback ?? "");
     }
 
     optionalString(key: string): string | undefined {
-        return this.has(key) ? this.string(key) : undefined;
+        return this.parse(key, optionalText, undefined);
     }
 
     integer(key: string, fallback: number, min: number, max: number): number {
-        const v = this.value(key);
-        if (v === undefined || v === null || v === "") return fallback;
-        const n = typeof v === "number" ? v : Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) {
-            this.problems.push(`${key}: ${JSON.stringify(v)} is not a whole number from ${min} to ${max}`);
-            return fallback;
-        }
-        return n;
+        return this.parse(key, wholeNumber(fallback, min, max), fallback);
     }
 
     boolean(key: string, fallback: boolean): boolean {
-        const v = this.value(key);
-        if (v === undefined || v === null || v === "") return fallback;
-        if (v === true || v === "true") return true;
-        if (v === false || v === "false") return false;
-        this.problems.push(`${key}: ${JSON.stringify(v)} is not true or false`);
-        return fallback;
+        return this.parse(key, flag(fallback), fallback);
+    }
+
+    stringList(key: string, fallback: readonly string[]): string[] {
+        return this.parse(key, list(text, fallback), [...fallback]);
     }
 
     /** Structured values arrive as JSON strings from `pulumi config`, as YAML values from files. */
@@ -282,23 +246,6 @@ class Reader {
             this.problems.push(`${key}: not valid JSON/YAML structured config; set it with \`pulumi config set --path\``);
             return fallback;
         }
-    }
-
-    list(key: string, fallback: readonly unknown[]): unknown[] {
-        const v = this.structured(key, fallback);
-        if (!Array.isArray(v)) {
-            this.problems.push(`${key}: expected a list`);
-            return [...fallback];
-        }
-        return v;
-    }
-
-    stringList(key: string, fallback: readonly string[]): string[] {
-        const items = this.list(key, fallback);
-        return items.map((item, i) => {
-            if (typeof item !== "string") this.problems.push(`${key}[${i}]: expected a string`);
-            return String(item);
-        });
     }
 
     check(ok: boolean, problem: string): void {
@@ -320,26 +267,11 @@ class Reader {
     }
 }
 
-/** Reads a field of a structured list item, with the same coercions as top-level keys. */
-function itemReader(item: Record<string, unknown>, path: string, problems: string[]): Reader {
-    return new Reader(Object.fromEntries(Object.entries(item).map(([k, v]) => [`${path}.${k}`, v])), problems);
-}
-
-/** Fields of a structured item that its parser never read: a typo, or a field of another kind of item. */
-function checkUnknownFields(item: Record<string, unknown>, path: string, ir: Reader, what: string, problems: string[]): void {
-    const known = [...ir.read].map((k) => k.slice(path.length + 1));
-    for (const field of Object.keys(item)) {
-        if (ir.read.has(`${path}.${field}`)) continue;
-        const hint = didYouMean(field, known, (f) => `${path}.${f}`) ?? `remove it; its fields are ${known.join(", ")}`;
-        problems.push(`${path}.${field}: ${what} has no field ${field}; ${hint}`);
-    }
-}
-
 /** Why an app may not set this target label, or undefined when it may. */
-function reservedLabelProblem(appPath: string, name: string): string | undefined {
+function reservedLabelProblem(name: string): string | undefined {
     if (name === "job") {
-        return `job is the scrape job's name, set from ${appPath}.job, and TargetDown and every per-app rule select on it; ` +
-            `remove the label and rename ${appPath}.job instead`;
+        return "job is the scrape job's name, set from {item}.job, and TargetDown and every per-app rule select on it; " +
+            "remove the label and rename {item}.job instead";
     }
     if (name === "instance") {
         return "instance tells the targets apart (each one's host:port); one value for all of them breaks TargetDown and the per-app alerts; remove it";
@@ -349,164 +281,90 @@ function reservedLabelProblem(appPath: string, name: string): string | undefined
     return undefined;
 }
 
-function parseApps(r: Reader): AppTarget[] {
-    return r.list("apps", []).map((item, i) => {
-        const path = `apps[${i}]`;
-        if (!isRecord(item)) {
-            r.check(false, `${path}: expected an object with job and targets`);
-            return { job: "", targets: [], metricsPath: "/metrics", scheme: "http", labels: {}, metrics: parseAppMetrics(new Reader({}), path) };
-        }
-        const ir = itemReader(item, path, r.problems);
-        const job = ir.string(`${path}.job`);
-        r.check(job === "" || jobNamePattern.test(job), `${path}.job: "${job}" must start with a letter and use letters, digits, _ or -`);
-        const targets = ir.stringList(`${path}.targets`, []);
-        r.check(targets.length > 0, `${path}.targets: list at least one host:port`);
-        for (const [t, target] of targets.entries()) {
-            const m = hostPortPattern.exec(target);
-            r.check(!!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535,
-                `${path}.targets[${t}]: "${target}" is not host:port; write it like api:8000, ${"host.docker.internal"}:8000 or 10.0.0.5:9200 (no scheme, no path)`);
-        }
-        const metricsPath = ir.string(`${path}.metricsPath`, "/metrics");
-        r.check(metricsPath.startsWith("/"), `${path}.metricsPath: "${metricsPath}" must start with /`);
-        const scheme = ir.string(`${path}.scheme`, "http");
-        r.check(scheme === "http" || scheme === "https", `${path}.scheme: "${scheme}" must be http or https`);
-        const rawLabels = ir.structured(`${path}.labels`, {});
-        const labels: Record<string, string> = {};
-        if (isRecord(rawLabels)) {
-            for (const [name, value] of Object.entries(rawLabels)) {
-                const problem = reservedLabelProblem(path, name);
-                r.check(problem === undefined, `${path}.labels.${name}: ${problem}`);
-                r.check(["string", "number", "boolean"].includes(typeof value), `${path}.labels.${name}: expected a text value, got ${JSON.stringify(value)}`);
-                labels[name] = String(value);
-            }
-        } else r.check(false, `${path}.labels: expected a map of label name to value`);
-        const metrics = parseAppMetrics(ir, path);
-        checkUnknownFields(item, path, ir, "an app", r.problems);
-        return { job, targets, metricsPath, scheme: scheme === "https" ? "https" : "http", labels, metrics };
-    });
-}
+const targetLabels = z.record(z.string(), z.unknown(), { error: "expected a map of label name to value" }).default({})
+    .transform((labels, ctx) => Object.fromEntries(Object.entries(labels).map(([name, value]) => {
+        const problems = [reservedLabelProblem(name), ["string", "number", "boolean"].includes(typeof value) ? undefined : `expected a text value, got ${JSON.stringify(value)}`];
+        for (const message of problems.filter((p) => p !== undefined)) ctx.issues.push({ code: "custom", input: value, path: [name], message });
+        return [name, String(value)];
+    })));
 
 /** RE2, which Prometheus uses, has no lookaround and no backreferences; JavaScript would accept them. */
 const notRe2 = /\(\?<?[=!]|\\[1-9]/;
+const isRegExp = (v: string) => { try { return !!new RegExp(v); } catch { return false; } };
+const lowercaseName = checkedText((v) => v === "" || /^[a-z0-9][a-z0-9-]*$/.test(v), "must be lowercase letters, digits and -");
+const metricName = (fallback?: string) =>
+    checkedText((v) => metricNamePattern.test(v), "is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit", fallback);
+const isTarget = (v: string) => { const m = hostPortPattern.exec(v); return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535; };
 
-function parseAppMetrics(ir: Reader, path: string): AppMetrics {
-    const name = (field: string, fallback: string) => {
-        const value = ir.string(`${path}.${field}`, fallback);
-        ir.check(metricNamePattern.test(value), `${path}.${field}: "${value}" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit`);
-        return value;
-    };
-    const statusLabel = ir.string(`${path}.statusLabel`, appMetricDefaults.statusLabel);
-    ir.check(labelNamePattern.test(statusLabel) && !statusLabel.startsWith("__") && statusLabel !== "job",
-        `${path}.statusLabel: "${statusLabel}" is not a label name the app can set; use letters, digits and _ (not job, not starting with __), e.g. status or code`);
-    const errors = ir.optionalString(`${path}.errorsMetric`);
-    ir.check(!errors || metricNamePattern.test(errors), `${path}.errorsMetric: "${errors}" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit`);
-    const unit = ir.string(`${path}.durationUnit`, "seconds");
-    ir.check(unit === "seconds" || unit === "milliseconds", `${path}.durationUnit: "${unit}" must be seconds or milliseconds`);
-    const errorStatus = ir.string(`${path}.errorStatus`, appMetricDefaults.errorStatusRegex);
-    try {
-        new RegExp(errorStatus);
-        ir.check(!notRe2.test(errorStatus), `${path}.errorStatus: "${errorStatus}" uses lookaround or a backreference, which Prometheus' regular expressions (RE2) lack; write it like 5.. or 5..|429`);
-    } catch {
-        ir.check(false, `${path}.errorStatus: "${errorStatus}" is not a regular expression; write it like 5.. or 5..|429`);
-    }
-    return {
-        requests: name("requestsMetric", appMetricDefaults.requests),
-        errors,
-        statusLabel,
-        errorStatus,
-        duration: name("durationMetric", appMetricDefaults.duration),
-        durationUnit: unit === "milliseconds" ? "milliseconds" : "seconds",
-    };
-}
+const appSchema = item({
+    job: checkedText((v) => v === "" || jobNamePattern.test(v), "must start with a letter and use letters, digits, _ or -"),
+    targets: list(checkedText(isTarget, "is not host:port; write it like api:8000, host.docker.internal:8000 or 10.0.0.5:9200 (no scheme, no path)"))
+        .refine((t) => t.length > 0, "list at least one host:port"),
+    metricsPath: checkedText((v) => v.startsWith("/"), "must start with /", "/metrics"),
+    scheme: oneOf(["http", "https"], "http", "must be http or https"),
+    labels: targetLabels,
+    statusLabel: checkedText((v) => labelNamePattern.test(v) && !v.startsWith("__") && v !== "job",
+        "is not a label name the app can set; use letters, digits and _ (not job, not starting with __), e.g. status or code", appMetricDefaults.statusLabel),
+    errorsMetric: optional(metricName()),
+    durationUnit: oneOf(["seconds", "milliseconds"], "seconds", "must be seconds or milliseconds"),
+    errorStatus: checkedText(isRegExp, "is not a regular expression; write it like 5.. or 5..|429", appMetricDefaults.errorStatusRegex)
+        .refine((v) => !notRe2.test(v), { error: (iss) => `"${String(iss.input)}" uses lookaround or a backreference, which Prometheus' regular expressions (RE2) lack; write it like 5.. or 5..|429` }),
+    requestsMetric: metricName(appMetricDefaults.requests),
+    durationMetric: metricName(appMetricDefaults.duration),
+}, "an app", "an object with job and targets").transform((a): AppTarget => ({
+    job: a.job, targets: a.targets, metricsPath: a.metricsPath, scheme: a.scheme, labels: a.labels,
+    metrics: { requests: a.requestsMetric, errors: a.errorsMetric, statusLabel: a.statusLabel, errorStatus: a.errorStatus, duration: a.durationMetric, durationUnit: a.durationUnit },
+}));
 
-function parseRedis(r: Reader): RedisTarget[] {
-    return r.list("redis", []).map((item, i) => {
-        const path = `redis[${i}]`;
-        if (!isRecord(item)) {
-            r.check(false, `${path}: expected an object with name and address`);
-            return { name: "", address: "" };
-        }
-        const ir = itemReader(item, path, r.problems);
-        const name = ir.string(`${path}.name`);
-        r.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
-        const address = ir.string(`${path}.address`);
-        r.check(address === "" || hostPortPattern.test(address), `${path}.address: "${address}" is not host:port; write it like redis:6379`);
-        const password = ir.optionalString(`${path}.password`);
-        checkUnknownFields(item, path, ir, "a Redis server", r.problems);
-        return { name, address, password };
-    });
-}
+const redisSchema = item({
+    name: lowercaseName,
+    address: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port; write it like redis:6379"),
+    password: optionalText,
+}, "a Redis server", "an object with name and address");
 
-const receiverSecretField: Record<ReceiverType, string | undefined> = {
-    telegram: "botToken", discord: "webhookUrl", slack: "webhookUrl", pagerduty: "routingKey", email: undefined, webhook: "url",
+const receiverBase = {
+    enabled: flag(true),
+    name: lowercaseName,
+    type: text,
+    severities: list(text, ["critical", "warning"]).transform((list, ctx) => list.filter((s): s is Severity => {
+        const known = severities.includes(s as Severity);
+        if (!known) ctx.issues.push({ code: "custom", input: s, message: `"${s}" is not one of ${severities.join(", ")}` });
+        return known;
+    })),
 };
 
-function parseReceivers(r: Reader, options: ParseOptions): Receiver[] {
-    const receivers: Receiver[] = [];
-    for (const [i, item] of r.list("receivers", []).entries()) {
-        const path = `receivers[${i}]`;
-        if (!isRecord(item)) {
-            r.check(false, `${path}: expected an object with name and type`);
-            continue;
+/**
+ * A receiver of any registered type (model/receivers.ts), or undefined when it is disabled:
+ * a disabled receiver needs no valid values (it may wait for its secret), but its fields are
+ * checked like any other's, so a mistyped field is found before it is enabled.
+ */
+function receiverSchema(options: ParseOptions) {
+    return z.unknown().transform((raw, ctx): Receiver | undefined => {
+        const issue = (path: string, message: string) => ctx.issues.push({ code: "custom", input: raw, path: [path], message });
+        if (!isRecord(raw)) return void ctx.issues.push({ code: "custom", input: raw, message: "expected an object with name and type" });
+        const on = flag(true).safeParse(raw.enabled).data !== false;
+        const type = String(raw.type ?? "");
+        if (!isReceiverType(type)) return void (on && issue("type", `"${type}" is not one of ${receiverTypes.join(", ")}`));
+        const spec = receiverSpecs[type];
+        const parsed = item({ ...receiverBase, ...spec.fields }, `a ${type} receiver`).safeParse(raw);
+        for (const iss of parsed.error?.issues ?? []) {
+            if (on || isUnknownField(iss)) ctx.issues.push({ code: "custom", input: raw, path: iss.path, message: iss.message });
         }
-        // A disabled receiver needs no valid values (it may wait for its secret), but it is read
-        // like any other, so a mistyped field is found before it is enabled.
-        const valueProblems: string[] = [];
-        const ir = itemReader(item, path, valueProblems);
-        const enabled = ir.boolean(`${path}.enabled`, true);
-        const receiver = parseReceiver(ir, path, options);
-        if (receiver) checkUnknownFields(item, path, ir, `a ${receiver.type} receiver`, r.problems);
-        if (!enabled) continue;
-        r.problems.push(...valueProblems);
-        if (receiver) receivers.push(receiver);
-    }
-    return receivers;
-}
-
-function parseReceiver(ir: Reader, path: string, options: ParseOptions): Receiver | undefined {
-    const name = ir.string(`${path}.name`);
-    ir.check(name === "" || /^[a-z0-9][a-z0-9-]*$/.test(name), `${path}.name: "${name}" must be lowercase letters, digits and -`);
-    const type = ir.string(`${path}.type`) as ReceiverType;
-    if (!receiverTypes.includes(type)) {
-        ir.check(false, `${path}.type: "${type}" is not one of ${receiverTypes.join(", ")}`);
-        return undefined;
-    }
-    const sev = ir.stringList(`${path}.severities`, ["critical", "warning"]);
-    for (const s of sev) ir.check(severities.includes(s as Severity), `${path}.severities: "${s}" is not one of ${severities.join(", ")}`);
-    const base = { name, severities: sev.filter((s): s is Severity => severities.includes(s as Severity)) };
-    const secretField = receiverSecretField[type];
-    if (secretField && !ir.has(`${path}.${secretField}`) && !options.withoutSecrets) {
-        ir.check(false, `${path}.${secretField}: receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
-            `set it with \`pulumi config set --secret --path '${path}.${secretField}' <value>\` or set ${path}.enabled to false`);
-    }
-    const secret = secretField ? ir.string(`${path}.${secretField}`, undecryptedSecret) : "";
-    switch (type) {
-        case "telegram": {
-            const chatId = ir.integer(`${path}.chatId`, 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-            ir.check(chatId !== 0, `${path}.chatId: set the numeric Telegram chat id (for groups it starts with -100)`);
-            return { ...base, type, chatId, botToken: secret, apiUrl: ir.optionalString(`${path}.apiUrl`) };
+        if (!on) return undefined;
+        const name = String(raw.name ?? "");
+        const secretField = spec.requiredSecret;
+        if (secretField && [undefined, null, ""].includes(raw[secretField] as string) && !options.withoutSecrets) {
+            issue(secretField, `receiver "${name}" (${type}) is enabled but has no ${secretField}; ` +
+                `set it with \`pulumi config set --secret --path '{item}.${secretField}' <value>\` or set {item}.enabled to false`);
         }
-        case "discord":
-            return { ...base, type, webhookUrl: secret };
-        case "slack":
-            return { ...base, type, webhookUrl: secret, channel: ir.optionalString(`${path}.channel`) };
-        case "pagerduty":
-            return { ...base, type, routingKey: secret, url: ir.optionalString(`${path}.url`) };
-        case "webhook":
-            return { ...base, type, url: secret };
-        case "email": {
-            const authUsername = ir.optionalString(`${path}.authUsername`);
-            const authPassword = ir.optionalString(`${path}.authPassword`);
-            ir.check(!authUsername || !!authPassword,
-                `${path}.authPassword: receiver "${name}" has authUsername but no authPassword; set it with \`pulumi config set --secret --path '${path}.authPassword' <value>\``);
-            const smarthost = ir.string(`${path}.smarthost`);
-            ir.check(smarthost === "" || hostPortPattern.test(smarthost), `${path}.smarthost: "${smarthost}" is not host:port, e.g. smtp.example.com:587`);
-            return {
-                ...base, type, to: ir.string(`${path}.to`), from: ir.string(`${path}.from`), smarthost,
-                authUsername, authPassword, requireTls: ir.boolean(`${path}.requireTls`, true),
-            };
-        }
-    }
+        // The spec's check takes its own type's fields (the raw ones when some are invalid); the
+        // compiler cannot pair a spec and its fields through the union.
+        const crossField = (spec.check as ((x: unknown, name: string) => readonly [string, string] | undefined) | undefined)?.(parsed.data ?? raw, name);
+        if (crossField) issue(...crossField);
+        if (!parsed.success) return undefined;
+        const { enabled: _, ...receiver } = parsed.data;
+        return receiver as Receiver;
+    });
 }
 
 /** Bytes in a Prometheus size such as 5GB (Prometheus counts in powers of 1024). */
@@ -683,8 +541,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         r.check(!clash, `${key}: port ${value} is already used by ${clash?.[0]}; pick another port`);
     }
 
-    const apps = parseApps(r);
-    const redis = parseRedis(r);
+    const apps = r.parse("apps", list(appSchema), []);
+    const redis = r.parse("redis", list(redisSchema), []);
     const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name))];
     for (const [i, app] of apps.entries()) {
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
@@ -692,7 +550,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     }
     const redisNames = redis.map((x) => x.name);
     redisNames.forEach((n, i) => r.check(redisNames.indexOf(n) === i, `redis[${i}].name: "${n}" is used twice; names must be unique`));
-    const receivers = parseReceivers(r, options);
+    const receivers = r.parse("receivers", list(receiverSchema(options)), []).filter((x) => x !== undefined);
     const receiverNames = receivers.map((x) => x.name);
     receiverNames.forEach((n, i) => r.check(receiverNames.indexOf(n) === i, `receivers: name "${n}" is used twice; names must be unique`));
 

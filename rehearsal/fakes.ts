@@ -1,8 +1,10 @@
-// Loopback stand-ins for the services Alertmanager notifies (Telegram Bot API, PagerDuty Events v2,
-// Discord/Slack/generic webhooks) and a polling helper. Every request is recorded by path; a switch
+// Loopback stand-in for the services Alertmanager notifies over HTTP (each receiver type's
+// `rehearsal.http` in model/receivers.ts says where its requests arrive and how to answer)
+// and a polling helper. Every request is recorded by path; a switch
 // makes every answer a 500 to inject delivery failures. Listens on 127.0.0.1 only.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { receiverSpecs, type FakeAnswer } from "../model/receivers";
 
 /**
  * Raw config values standing in for the secrets a stack takes from `pulumi config set --secret`
@@ -82,18 +84,12 @@ function parseJson(text: string): unknown {
     }
 }
 
-function respond(path: string, json: unknown): { status: number; body?: unknown } {
-    const telegram = /^\/bot[^/]+\/(\w+)$/.exec(path);
-    if (telegram) {
-        const chatId = typeof json === "object" && json !== null && "chat_id" in json ? Number(json.chat_id) : 0;
-        const result = telegram[1] === "getMe"
-            ? { id: 1, is_bot: true, first_name: "rehearsal", username: "rehearsal_bot" }
-            : { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: "group", title: "rehearsal" }, text: "" };
-        return { status: 200, body: { ok: true, result } };
+/** The answer of the receiver type whose fake serves `path` (model/receivers.ts); a plain 200 for anything else. */
+function respond(path: string, json: unknown): FakeAnswer {
+    for (const spec of Object.values(receiverSpecs)) {
+        const http = spec.rehearsal.http;
+        if (http?.path.test(path)) return http.answer(path, json);
     }
-    if (path === "/v2/enqueue") return { status: 202, body: { status: "success", message: "Event processed", dedup_key: "rehearsal" } };
-    if (path.startsWith("/discord/")) return { status: 204 };
-    if (path.startsWith("/slack/")) return { status: 200, body: "ok" };
     return { status: 200, body: { ok: true } };
 }
 

@@ -10,7 +10,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { builtinJobs, redisJob } from "../model/catalog";
-import { parseStackConfig, undecryptedSecret, type MonitoringConfig, type Receiver } from "../config/parse";
+import { parseStackConfig, undecryptedSecret, type MonitoringConfig } from "../config/parse";
+import { specOf, type FakeEndpoints } from "../model/receivers";
 import { renderStackFiles } from "../render";
 import { alertmanagerConfigFile } from "../render/alertmanager";
 import { nodeExporterCommand, redisExporterCommand } from "../render/exporters";
@@ -116,23 +117,8 @@ export interface Rehearsal {
 /** Config values that are still undecrypted placeholders get fakes: the rehearsal never sees real credentials. */
 function withFakeEndpoints(m: MonitoringConfig, fakes: FakeReceivers, smtp: FakeSmtp | undefined): MonitoringConfig {
     const fake = (v: string | undefined, name: string) => (v === undefined || v === undecryptedSecret ? `rehearsal-fake-${name}` : v);
-    const receivers = m.receivers.map((r): Receiver => {
-        switch (r.type) {
-            case "telegram":
-                return { ...r, botToken: fake(r.botToken, "token").replace(/[^A-Za-z0-9:_-]/g, "_"), apiUrl: fakes.url };
-            case "pagerduty":
-                return { ...r, routingKey: fake(r.routingKey, "routing-key"), url: `${fakes.url}/v2/enqueue` };
-            case "discord":
-                return { ...r, webhookUrl: `${fakes.url}/discord/${r.name}` };
-            case "slack":
-                return { ...r, webhookUrl: `${fakes.url}/slack/${r.name}` };
-            case "webhook":
-                return { ...r, url: `${fakes.url}/webhook/${r.name}` };
-            case "email":
-                if (!smtp) throw new Error(`receiver ${r.name} sends email but no fake SMTP server runs`);
-                return { ...r, smarthost: smtp.smarthost, authPassword: r.authUsername === undefined ? undefined : fake(r.authPassword, "smtp-password") };
-        }
-    });
+    const at: FakeEndpoints = { url: fakes.url, smarthost: smtp?.smarthost, fake };
+    const receivers = m.receivers.map((r) => specOf(r).rehearsal.pointAtFakes(r, at));
     return { ...m, receivers, deadMansSwitchUrl: m.deadMansSwitchUrl === undefined ? undefined : `${fakes.url}/deadmansswitch` };
 }
 

@@ -4,16 +4,16 @@
 // fields both accept, and the rule glob may match nothing in either. The 3.x image no longer needs
 // the --web.console.* flags, so prometheusCommand leaves them out (2.42 would not miss them either).
 //
-// Alertmanager: image 0.28 (prom/alertmanager:v0.28.1) vs Debian amtool 0.25. Checked with amtool 0.25:
-//   accepted: slack api_url_file, pagerduty routing_key_file, email auth_password_file,
-//             and discord_configs itself (Discord support arrived in 0.25.0; webhook_url inline works);
-//   rejected as unknown fields: telegram bot_token_file (0.26), webhook url_file (0.26),
-//             discord webhook_url_file (0.27).
-// forDebianAlertmanager inlines those three so 0.25 can check the rest of the file. Its output
-// holds credentials in plain text: only for tests and loopback rehearsal, never for deployment.
+// Alertmanager: image 0.28 (prom/alertmanager:v0.28.1) vs Debian amtool 0.25, which rejects as
+// unknown the secret-file fields added later (each receiver type's `secretFileSince` in
+// model/receivers.ts: telegram bot_token_file and webhook url_file 0.26, discord
+// webhook_url_file 0.27). forDebianAlertmanager inlines those so 0.25 can check the rest of the
+// file. Its output holds credentials in plain text: only for tests and loopback rehearsal, never
+// for deployment.
 import { load } from "js-yaml";
 import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerContainerPath } from "../render/alertmanager";
+import { receiverSpecs } from "../model/receivers";
 import { isRecord, records } from "../model/typeGuards";
 
 /**
@@ -24,12 +24,16 @@ export const metricsNewerThanDebian: Readonly<Record<string, string>> = {
     prometheus_tsdb_wal_storage_size_bytes: "Prometheus 2.43 (prometheus/prometheus#12013); Debian ships 2.42",
 };
 
-/** Notifier list → [file field newer releases read, inline field 0.25 knows]. */
-const inlinedFields: Readonly<Record<string, readonly [string, string]>> = {
-    telegram_configs: ["bot_token_file", "bot_token"],
-    discord_configs: ["webhook_url_file", "webhook_url"],
-    webhook_configs: ["url_file", "url"],
-};
+/** The Alertmanager release Debian ships, which tests and rehearses the rendered config. */
+export const debianAlertmanagerVersion = "0.25";
+
+const minor = (version: string) => Number(version.split(".")[1]);
+
+/** Notifier list → [file field newer releases read, inline field Debian's release knows]. */
+const inlinedFields: ReadonlyMap<string, readonly [string, string]> = new Map(Object.values(receiverSpecs)
+    .map((spec) => spec.alertmanager)
+    .filter((am) => minor(am.secretFileSince) > minor(debianAlertmanagerVersion))
+    .map((am) => [am.configsKey, [`${am.secretField}_file`, am.secretField]]));
 
 function inlineSecret(notifier: Record<string, unknown>, fileField: string, inlineField: string,
     secrets: ReadonlyMap<string, string>): void {
@@ -42,14 +46,14 @@ function inlineSecret(notifier: Record<string, unknown>, fileField: string, inli
 }
 
 /**
- * Rewrites alertmanager.yml for Debian's Alertmanager 0.25: the three *_file fields it rejects
+ * Rewrites alertmanager.yml for Debian's Alertmanager 0.25: the *_file fields it rejects
  * become inline values, looked up in `secrets` by in-container path.
  */
 export function forDebianAlertmanager(configYaml: string, secrets: ReadonlyMap<string, string>): string {
     const doc = load(configYaml);
     if (!isRecord(doc)) throw new Error("alertmanager.yml is not a YAML mapping");
     for (const receiver of records(doc.receivers)) {
-        for (const [key, [fileField, inlineField]] of Object.entries(inlinedFields)) {
+        for (const [key, [fileField, inlineField]] of inlinedFields) {
             for (const notifier of records(receiver[key])) inlineSecret(notifier, fileField, inlineField, secrets);
         }
     }

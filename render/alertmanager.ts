@@ -2,12 +2,13 @@
 // Pure: config in, file text out. Alertmanager does not expand environment variables, so every
 // credential goes into its own file (mode 0400) referenced by a *_file field; none is ever inline.
 import { containerPaths, containerPorts, containerUids } from "../model/catalog";
-import { severities, type MonitoringConfig, type Receiver, type Severity } from "../config/parse";
+import { severities, type MonitoringConfig, type Severity } from "../config/parse";
+import { receiverSpecs, specOf, type NotifierFields, type Receiver } from "../model/receivers";
 import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
 
 export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;
 
-type ConfigKey = "telegram_configs" | "discord_configs" | "slack_configs" | "pagerduty_configs" | "email_configs" | "webhook_configs";
+type ConfigKey = `${string}_configs`;
 type Scalar = string | number | boolean;
 
 /** One notifier entry (e.g. a telegram_configs item) and the secret files it references. */
@@ -37,39 +38,16 @@ function withoutUndefined(fields: Record<string, Scalar | undefined>): Record<st
     return Object.fromEntries(Object.entries(fields).filter((e): e is [string, Scalar] => e[1] !== undefined));
 }
 
-/** Builds a notifier whose secret values are written to files named after `owner` and the field. */
-function notifierWithSecrets(key: ConfigKey, owner: string, secrets: Record<string, string | undefined>,
-    plain: Record<string, Scalar | undefined>): Notifier {
-    const files: RenderedFile[] = [];
-    const refs: Record<string, string> = {};
-    for (const [field, value] of Object.entries(secrets)) {
-        if (value === undefined) continue;
-        const file = secretFile(owner, field, value);
-        files.push(file);
-        refs[`${field}_file`] = alertmanagerContainerPath(file.path);
-    }
-    return { key, config: withoutUndefined({ ...refs, ...plain }), secrets: files };
+/** A notifier block whose credential is written to a file named after `owner` and the field, referenced by `<field>_file`. */
+function notifierWithSecret(key: ConfigKey, secretField: string, owner: string, fields: NotifierFields): Notifier {
+    const file = fields.secret === undefined ? undefined : secretFile(owner, secretField, fields.secret);
+    const ref = file ? { [`${secretField}_file`]: alertmanagerContainerPath(file.path) } : {};
+    return { key, config: withoutUndefined({ ...ref, ...fields.settings }), secrets: file ? [file] : [] };
 }
 
 function notifier(r: Receiver): Notifier {
-    switch (r.type) {
-        case "telegram":
-            return notifierWithSecrets("telegram_configs", r.name, { bot_token: r.botToken },
-                { chat_id: r.chatId, api_url: r.apiUrl, send_resolved: true });
-        case "discord":
-            return notifierWithSecrets("discord_configs", r.name, { webhook_url: r.webhookUrl }, { send_resolved: true });
-        case "slack":
-            return notifierWithSecrets("slack_configs", r.name, { api_url: r.webhookUrl }, { channel: r.channel, send_resolved: true });
-        case "pagerduty":
-            return notifierWithSecrets("pagerduty_configs", r.name, { routing_key: r.routingKey }, { url: r.url, send_resolved: true });
-        case "email":
-            return notifierWithSecrets("email_configs", r.name, { auth_password: r.authPassword }, {
-                to: r.to, from: r.from, smarthost: r.smarthost, auth_username: r.authUsername,
-                require_tls: r.requireTls, send_resolved: true,
-            });
-        case "webhook":
-            return notifierWithSecrets("webhook_configs", r.name, { url: r.url }, { send_resolved: true });
-    }
+    const am = specOf(r).alertmanager;
+    return notifierWithSecret(am.configsKey, am.secretField, r.name, am.notifier(r));
 }
 
 /** How often the Watchdog pings the dead man's switch; its service should alarm after a few missed pings. */
@@ -77,7 +55,8 @@ export const watchdogRepeatInterval = "1m";
 
 function deadMansSwitch(url: string): Notifier {
     // Resolved notifications would tell the switch service nothing: it alarms on missing pings.
-    return notifierWithSecrets("webhook_configs", "deadmansswitch", { url }, { send_resolved: false });
+    const webhook = receiverSpecs.webhook.alertmanager;
+    return notifierWithSecret(webhook.configsKey, webhook.secretField, "deadmansswitch", { secret: url, settings: { send_resolved: false } });
 }
 
 function receiverYaml(r: AmReceiver): Record<string, unknown> {

@@ -6,6 +6,8 @@
 export const metricNamePattern = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Label names as PromQL accepts them unquoted; `__`-prefixed ones are reserved for Prometheus. */
 export const labelNamePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A scrape target or SMTP smarthost: host name, IPv4 or [IPv6], then :port. */
+export const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
 export type MatchOp = "=" | "!=" | "=~" | "!~";
 

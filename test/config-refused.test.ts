@@ -161,6 +161,9 @@ const refusals: readonly Refusal[] = [
     // --- issue 11: retentionSize against the disk ---
     { what: "a retention larger than the disk", config: { retentionSize: "50GB" }, key: "retentionSize", fix: new RegExp(`does not fit cx23's 40 GB disk, which must keep ${hostReservedDiskGb} GB .*; set it to at most 23GB or pick a serverType with a larger disk`) },
     { what: "a retention that leaves no headroom", config: { retentionSize: "24GB" }, key: "retentionSize", fix: /at most 23GB/ },
+    // --- receiver types added through model/receivers.ts ---
+    { what: "an Opsgenie receiver without its API key", config: receiver({ type: "opsgenie" }), key: "receivers[0].apiKey", fix: /`pulumi config set --secret --path 'receivers\[0\]\.apiKey' <value>`/ },
+    { what: "an Opsgenie API URL without the trailing /", config: receiver({ type: "opsgenie", apiKey: "k", apiUrl: "https://api.eu.opsgenie.com" }), key: "receivers[0].apiUrl", fix: /ending in \/; write it like https:\/\/api\.eu\.opsgenie\.com\// },
     { what: "a retention in TB on the largest shared server", config: { serverType: "cpx62", retentionSize: "1TB" }, key: "retentionSize", fix: /does not fit cpx62's 640 GB disk/ },
 ];
 
@@ -198,6 +201,8 @@ const acceptances: readonly Acceptance[] = [
     ...["deploy", "qt", "_ci-bot", "ops2", "d".repeat(32)].map((user): Acceptance => ({ what: `sshUser ${user}`, config: { sshUser: user } })),
     { what: "root on an existing SSH host", config: { hostMode: "ssh", sshHost: "10.0.0.5", sshUser: "root" } },
     ...["monitoring.example.com", "10.92.3.27", "2001:db8::7", "host-1"].map((host): Acceptance => ({ what: `sshHost ${host}`, config: { hostMode: "ssh", sshHost: host } })),
+    { what: "an Opsgenie receiver in the EU region", config: receiver({ type: "opsgenie", apiKey: "k", apiUrl: "https://api.eu.opsgenie.com/" }),
+        check: (c) => assert.deepEqual(c.monitoring.receivers[0], { name: "ops", severities: ["critical", "warning"], type: "opsgenie", apiKey: "k", apiUrl: "https://api.eu.opsgenie.com/" }) },
     { what: "a disabled receiver without its secret or chat id", config: receiver({ type: "telegram", enabled: false }), check: (c) => assert.equal(c.monitoring.receivers.length, 0) },
 ];
 

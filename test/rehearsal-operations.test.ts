@@ -12,6 +12,7 @@ import { dashboardQueries, expandQuery, labelValuesQuery, rateIntervalMs, regexE
 import { knownMetricNames } from "./monitoringMetrics";
 import { prometheusConfigFile } from "../render/prometheus";
 import { metricsNewerThanDebian } from "../rehearsal/skew";
+import { receiverTypes } from "../model/receivers";
 import { fakeSecrets } from "../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
@@ -40,6 +41,7 @@ const running = rehearsalForFile({
             { name: "discord", type: "discord", webhookUrl: "http://127.0.0.1:1/discord", severities: ["critical"] },
             { name: "slack", type: "slack", webhookUrl: "http://127.0.0.1:1/slack", channel: "#alerts", severities: ["critical"] },
             { name: "hook", type: "webhook", url: "http://127.0.0.1:1/hook", severities: ["critical"] },
+            { name: "genie", type: "opsgenie", apiKey: "rehearsal-api-key", severities: ["critical"] },
             { name: "mail", type: "email", to: "ops@example.test", from: "alertmanager@example.test", smarthost: "smtp.example.test:587",
                 authUsername: "alertmanager", authPassword: smtpPassword, severities: ["critical"] },
         ],
@@ -205,6 +207,9 @@ test("rehearsal: Redis standby stops → RedisDown reaches every receiver type, 
     assert.ok(smtp, "the email receiver runs against the fake SMTP server");
     // Alertmanager's default subject: "[FIRING:1] RedisDown (…)" and "[RESOLVED] RedisDown (…)".
     const mails = (state: "FIRING" | "RESOLVED") => smtp.messages.filter((m) => (m.headers.subject ?? "").startsWith(`[${state}`) && (m.headers.subject ?? "").includes("RedisDown"));
+    // Opsgenie creates an alert with its alias (POST v2/alerts) and closes it by that alias, with no alert text.
+    const opsgenieAliases = () => r.fakes.requestsTo("/opsgenie/v2/alerts").filter((m) => m.body.includes("RedisDown") && m.body.includes("standby"))
+        .map((m) => (typeof m.json === "object" && m.json !== null && "alias" in m.json ? String(m.json.alias) : ""));
     const reached = (state: "Firing" | "Resolved") => {
         const json = (path: string) => r.fakes.requestsTo(path).filter((m) => m.body.includes("RedisDown") && m.body.includes("standby")
             && (state === "Firing" ? /firing/i.test(m.body) : /resolved/i.test(m.body)));
@@ -215,9 +220,11 @@ test("rehearsal: Redis standby stops → RedisDown reaches every receiver type, 
             slack: json("/slack/slack").length > 0,
             webhook: json("/webhook/hook").some((m) => m.body.includes(`"status":"${state.toLowerCase()}"`)),
             email: mails(state === "Firing" ? "FIRING" : "RESOLVED").length > 0,
+            opsgenie: state === "Firing" ? opsgenieAliases().length > 0 : opsgenieAliases().some((alias) => r.fakes.requestsTo(`/opsgenie/v2/alerts/${alias}/close`).length > 0),
         };
     };
     const all = (state: "Firing" | "Resolved") => Object.values(reached(state)).every(Boolean);
+    assert.deepEqual(Object.keys(reached("Firing")).sort(), [...receiverTypes].sort(), "every registered receiver type is rehearsed");
     await r.stopRedis("standby");
     try {
         await waitFor(() => all("Firing"), notifyDeadline(r, "1m"), "RedisDown on every receiver").catch((e: unknown) => {

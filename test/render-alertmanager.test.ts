@@ -31,6 +31,7 @@ const secrets = {
     email: "smtp-password-SECRET5",
     webhook: "https://hooks.example.com/SECRET6",
     deadMansSwitch: "https://hc-ping.com/SECRET7",
+    opsgenie: "og-api-key-SECRET8",
 };
 
 /** One receiver of every type; oncall gets critical only, chat critical+warning, the rest info. */
@@ -41,6 +42,7 @@ const allReceivers = [
     { name: "slack", type: "slack", webhookUrl: secrets.slack, channel: "#alerts", severities: ["info"] },
     { name: "mail", type: "email", to: "ops@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", authUsername: "am", authPassword: secrets.email, severities: ["info"] },
     { name: "hook", type: "webhook", url: secrets.webhook, severities: ["info"] },
+    { name: "genie", type: "opsgenie", apiKey: secrets.opsgenie, apiUrl: "https://api.eu.opsgenie.com/", severities: ["info"] },
 ];
 
 function monitoring(raw: Record<string, unknown> = {}): MonitoringConfig {
@@ -112,6 +114,7 @@ test("each receiver type references its secret through the *_file field", () => 
         ["pagerduty_configs", "routing_key_file", "oncall-routing_key"],
         ["email_configs", "auth_password_file", "mail-auth_password"],
         ["webhook_configs", "url_file", "hook-url"],
+        ["opsgenie_configs", "api_key_file", "genie-api_key"],
     ];
     for (const [key, field, file] of expected) {
         const [n] = notifiers(all, key);
@@ -123,6 +126,7 @@ test("each receiver type references its secret through the *_file field", () => 
     assert.equal(notifiers(all, "telegram_configs")[0].api_url, "http://127.0.0.1:8081");
     assert.equal(notifiers(all, "slack_configs")[0].channel, "#alerts");
     assert.equal(notifiers(all, "pagerduty_configs")[0].url, "https://events.pagerduty.com/v2/enqueue");
+    assert.equal(notifiers(all, "opsgenie_configs")[0].api_url, "https://api.eu.opsgenie.com/");
     assert.deepEqual(notifiers(all, "email_configs")[0], {
         auth_password_file: "/etc/alertmanager/current/secrets/mail-auth_password", to: "ops@example.com", from: "am@example.com",
         smarthost: "smtp.example.com:587", auth_username: "am", require_tls: true, send_resolved: true,
@@ -136,12 +140,12 @@ test("the root route reaches every receiver and groups by alertname, job and ins
     assert.equal(config.route.group_wait, "10s");
     assert.equal(config.route.group_interval, "2m");
     assert.equal(config.route.repeat_interval, "12h");
-    assert.deepEqual(members(receiver(config, "default")), ["chat", "discord", "hook", "mail", "oncall", "slack"]);
+    assert.deepEqual(members(receiver(config, "default")), ["chat", "discord", "genie", "hook", "mail", "oncall", "slack"]);
 });
 
 test("each severity goes only to the receivers subscribed to it", () => {
     const config = rendered(monitoring({ receivers: allReceivers }));
-    for (const [severity, subscribed] of [["critical", ["chat", "oncall"]], ["warning", ["chat"]], ["info", ["discord", "hook", "mail", "slack"]]] as const) {
+    for (const [severity, subscribed] of [["critical", ["chat", "oncall"]], ["warning", ["chat"]], ["info", ["discord", "genie", "hook", "mail", "slack"]]] as const) {
         const route = routeFor(config, `severity="${severity}"`);
         assert.deepEqual(members(receiver(config, route.receiver)), subscribed, severity);
     }

@@ -12,7 +12,8 @@ import { parseStackConfig, severities, type MonitoringConfig } from "../config/p
 import { alertmanagerConfigFile, renderAlertmanager } from "../render/alertmanager";
 import type { RenderedFile } from "../render/files";
 import { prometheusConfigFile, renderPrometheus } from "../render/prometheus";
-import { alertmanagerSecrets, forDebianAlertmanager } from "../rehearsal/skew";
+import { alertmanagerSecrets, debianAlertmanagerVersion, forDebianAlertmanager } from "../rehearsal/skew";
+import { receiverSpecs, receiverTypes } from "../model/receivers";
 import { stackRawConfig } from "../config/stackFiles";
 import { runTool, toolAvailable } from "./externalTools";
 
@@ -78,6 +79,7 @@ function allFeaturesMonitoring(): MonitoringConfig {
             { name: "oncall", type: "pagerduty", routingKey: "fake-key", url: "https://events.pagerduty.com/v2/enqueue", severities: ["critical"] },
             { name: "mail", type: "email", to: "ops@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", authUsername: "am", authPassword: "fake" },
             { name: "hook", type: "webhook", url: "https://hooks.example.com/fake" },
+            { name: "genie", type: "opsgenie", apiKey: "fake-key", apiUrl: "https://api.eu.opsgenie.com/" },
         ],
     }).monitoring;
 }
@@ -91,6 +93,36 @@ for (const [name, monitoring] of cases) {
 
     test(`amtool accepts alertmanager.yml: ${name}`, (t) => {
         if (toolAvailable(t, "amtool")) inTempDir((dir) => checkAlertmanager(dir, monitoring()));
+    });
+}
+
+test("every receiver type is in the all-features config that amtool checks", () => {
+    assert.deepEqual([...new Set(allFeaturesMonitoring().receivers.map((r) => r.type))].sort(), [...receiverTypes].sort());
+});
+
+/** Whether amtool accepts the rendered config with only this notifier list, as rendered (no secret inlined). */
+function amtoolAcceptsAsRendered(dir: string, configsKey: string): boolean {
+    const files = renderAlertmanager(allFeaturesMonitoring());
+    for (const f of files) write(dir, f.path, f.content);
+    const main = files.find((f) => f.path === alertmanagerConfigFile);
+    assert.ok(main);
+    const doc = load(main.content) as { receivers: Record<string, unknown>[] };
+    for (const receiver of doc.receivers) {
+        for (const key of Object.keys(receiver)) if (key.endsWith("_configs") && key !== configsKey) delete receiver[key];
+    }
+    assert.ok(doc.receivers.some((r) => configsKey in r), `no ${configsKey} rendered`);
+    const hostDir = path.join(dir, path.dirname(alertmanagerConfigFile));
+    const file = write(dir, main.path, relocate(JSON.stringify(doc), containerPaths.alertmanagerConfigDir, hostDir));
+    return spawnSync("amtool", ["check-config", file], { encoding: "utf8" }).status === 0;
+}
+
+// The skew check inlines exactly the secret-file fields the registry dates after Debian's release:
+// a wrong `secretFileSince` would either hide a field amtool rejects or inline one it could check.
+for (const [type, spec] of Object.entries(receiverSpecs)) {
+    const { configsKey, secretField, secretFileSince } = spec.alertmanager;
+    const accepted = Number(secretFileSince.split(".")[1]) <= Number(debianAlertmanagerVersion.split(".")[1]);
+    test(`amtool ${debianAlertmanagerVersion} ${accepted ? "accepts" : "rejects"} ${type}'s ${secretField}_file (added in ${secretFileSince})`, (t) => {
+        if (toolAvailable(t, "amtool")) inTempDir((dir) => assert.equal(amtoolAcceptsAsRendered(dir, configsKey), accepted));
     });
 }
 
