@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { dump, load } from "js-yaml";
 import { hetznerServerTypes } from "../model/catalog";
-import { durationMs } from "../config/parse";
+import { durationMs } from "../config/units";
 import { prodReceiverOverrides, telegramPath, telegramText, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";

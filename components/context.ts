@@ -1,6 +1,6 @@
 // What every service component of the stack needs to know about where it runs.
 import * as pulumi from "@pulumi/pulumi";
-import { MonitoringConfig } from "../config/parse";
+import { MonitoringConfig } from "../model/stack";
 import { HostShell } from "./hostShell";
 
 export interface ServiceContextArgs {

@@ -6,7 +6,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import * as tls from "@pulumi/tls";
-import { HostConfig } from "../config/parse";
+import { HostConfig } from "../model/stack";
 import { hostKeyOptions, knownHostsLine } from "../render/access";
 import { HostShell } from "./hostShell";
 import { hostCloudInit } from "../render/cloudInit";

@@ -4,128 +4,17 @@
 // each naming the key and the fix.
 import { posix } from "path";
 import { z } from "zod";
-import { AlertThresholds, appMetricDefaults, parseAlertThresholds } from "../model/alerts";
+import { appMetricDefaults } from "../model/alerts";
+import { parseAlertThresholds } from "./thresholds";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
 import { defaultConfigRoot, namePrefix } from "../model/names";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
+import { containerMemoryMb, severities, type AppTarget, type HostConfig, type HostMode, type MonitoringConfig, type Severity, type StackConfig } from "../model/stack";
 import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { didYouMean } from "./suggest";
-
-export type Severity = "critical" | "warning" | "info";
-export const severities: readonly Severity[] = ["critical", "warning", "info"];
-
-export type HostMode = "hetzner" | "hetzner-existing" | "ssh" | "local";
-
-export interface HostConfig {
-    readonly mode: HostMode;
-    readonly serverName: string;
-    readonly serverType: string;
-    readonly location: string;
-    readonly image: string;
-    readonly ipv4: boolean;
-    readonly ipv6: boolean;
-    /** Hetzner server id to adopt (mode hetzner-existing). */
-    readonly hetznerServerId?: number;
-    /** Address of an existing host (mode ssh). */
-    readonly sshHost?: string;
-    readonly sshUser: string;
-    readonly sshPort: number;
-    readonly sshPublicKey?: string;
-    readonly hetznerSshKeyName?: string;
-    /** Public host key of an existing host (ssh-keyscan); new servers get a generated one. */
-    readonly sshHostKey?: string;
-    /** Private key for the deploy connection; undefined means the SSH agent. Secret. */
-    readonly sshPrivateKey?: string;
-    readonly sshAllowedCidrs: readonly string[];
-    readonly protect: boolean;
-}
-
-/** How an app names its HTTP metrics, for the error-rate and latency rules. */
-export interface AppMetrics {
-    /** Counter of requests. */
-    readonly requests: string;
-    /** Separate counter of failed requests; when unset, `requests` filtered by `statusLabel`. */
-    readonly errors?: string;
-    readonly statusLabel: string;
-    /** Regex of the status values that count as errors. */
-    readonly errorStatus: string;
-    /** Histogram base name of request durations. */
-    readonly duration: string;
-    readonly durationUnit: "seconds" | "milliseconds";
-}
-
-export interface AppTarget {
-    readonly job: string;
-    readonly targets: readonly string[];
-    readonly metricsPath: string;
-    readonly scheme: "http" | "https";
-    readonly labels: Readonly<Record<string, string>>;
-    readonly metrics: AppMetrics;
-}
-
-export interface RedisTarget {
-    readonly name: string;
-    /** host:port of the Redis server as Prometheus' network sees it. */
-    readonly address: string;
-    /** Secret. */
-    readonly password?: string;
-}
-
-export interface ServiceSettings {
-    readonly image: string;
-    readonly memoryMb: number;
-}
-
-export interface MonitoringConfig {
-    /** Pulumi stack name: every Docker name on the host derives from it (render/names.ts). */
-    readonly stack: string;
-    /** Value of the `environment` external label. */
-    readonly environment: string;
-    /** Value of the `host` external label: which machine the samples come from (remote_write later). */
-    readonly hostLabel: string;
-    readonly configRoot: string;
-    readonly dockerSubnet: string;
-    readonly appNetworks: readonly string[];
-    readonly prometheus: ServiceSettings & {
-        readonly port: number;
-        readonly scrapeInterval: string;
-        readonly scrapeTimeout: string;
-        readonly evaluationInterval: string;
-        readonly retentionTime: string;
-        readonly retentionSize: string;
-    };
-    readonly alertmanager: ServiceSettings & {
-        readonly port: number;
-        readonly groupWait: string;
-        readonly groupInterval: string;
-        readonly repeatInterval: string;
-    };
-    readonly grafana: ServiceSettings & {
-        readonly port: number;
-        readonly adminUser: string;
-        /** Secret; undefined means generate one. */
-        readonly adminPassword?: string;
-    };
-    readonly nodeExporter: ServiceSettings & { readonly enabled: boolean };
-    readonly redisExporter: ServiceSettings;
-    readonly logMaxSize: string;
-    readonly logMaxFiles: number;
-    readonly apps: readonly AppTarget[];
-    readonly redis: readonly RedisTarget[];
-    readonly receivers: readonly Receiver[];
-    /** Secret ping URL of a dead man's switch service that the Watchdog alert keeps calling. */
-    readonly deadMansSwitchUrl?: string;
-    /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
-    readonly alertThresholds: AlertThresholds;
-}
-
-export interface StackConfig {
-    readonly stack: string;
-    readonly host: HostConfig;
-    readonly monitoring: MonitoringConfig;
-}
+import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
 export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl"] as const;
@@ -139,43 +28,11 @@ export class ConfigError extends Error {
 }
 
 const durationPattern = /^(\d+(y|w|d|h|m|s|ms))+$/;
-const sizePattern = /^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/;
 const jobNamePattern = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 /** POSIX-portable user names (useradd's default rule): nothing a shell would interpret. */
 const posixUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** RFC 1123 host names (with an optional trailing dot). */
 const hostNamePattern = /^(?=.{1,253}\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-/** Milliseconds in a Prometheus duration such as "1h30m". */
-export function durationMs(text: string): number {
-    const units: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3, y: 31536000e3 };
-    let total = 0;
-    for (const m of text.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) total += Number(m[1]) * units[m[2]];
-    return total;
-}
-
-export function isIpv4Address(text: string): boolean {
-    return isIpv4Cidr(`${text}/32`);
-}
-
-export function isIpv6Address(text: string): boolean {
-    return isIpv6Cidr(`${text}/128`);
-}
-
-export function isIpv4Cidr(text: string): boolean {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
-}
-
-export function isIpv6Cidr(text: string): boolean {
-    const m = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(text);
-    if (!m || Number(m[2]) > 128) return false;
-    const halves = m[1].split("::");
-    if (halves.length > 2) return false;
-    const groups = halves.flatMap((h) => (h === "" ? [] : h.split(":")));
-    if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-    return halves.length === 2 ? groups.length < 8 : groups.length === 8;
-}
 
 export interface ParseOptions {
     /**
@@ -198,7 +55,6 @@ export interface ConfigSource {
 }
 
 export { undecryptedSecret } from "./fields";
-export { receiverTypes, type Receiver, type ReceiverType } from "../model/receivers";
 
 /** Reads raw config values with the coercions of configFields.ts, recording problems instead of throwing. */
 class Reader {
@@ -365,14 +221,6 @@ function receiverSchema(options: ParseOptions) {
         const { enabled: _, ...receiver } = parsed.data;
         return receiver as Receiver;
     });
-}
-
-/** Bytes in a Prometheus size such as 5GB (Prometheus counts in powers of 1024). */
-export function sizeBytes(text: string): number {
-    const m = sizePattern.exec(text);
-    if (!m) return NaN;
-    const units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
-    return Number(text.slice(0, -m[2].length)) * 1024 ** units.indexOf(m[2]);
 }
 
 /** configRoot as the program uses it: `//`, `.` and a trailing `/` removed. */
@@ -587,10 +435,4 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return { stack, host, monitoring };
-}
-
-/** Sum of the memory limits of every container the stack runs. */
-export function containerMemoryMb(m: MonitoringConfig): number {
-    return m.prometheus.memoryMb + m.alertmanager.memoryMb + m.grafana.memoryMb +
-        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb;
 }

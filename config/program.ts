@@ -2,7 +2,8 @@
 // because runtime mocks do not apply them), overlaid with the stack's values. Keys outside the
 // project's namespace are passed along so that misplaced ones are refused with the rest.
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, StackConfig } from "./parse";
+import { parseStackConfig } from "./parse";
+import { StackConfig } from "../model/stack";
 import { projectDefaults, providerNamespaces, readProject, splitProjectKeys } from "./stackFiles";
 
 export function loadProgramConfig(): StackConfig {

@@ -4,7 +4,7 @@
 // (config.ts), the Alertmanager renderer (render/alertmanager.ts), the check against Debian's
 // Alertmanager 0.25 (render/skew.ts) and the rehearsal (rehearsal/harness.ts, rehearsal/fakes.ts).
 // Pure: no Pulumi, no I/O.
-import type { Severity } from "../config/parse";
+import type { Severity } from "./stack";
 import { z } from "zod";
 import { checkedText, flag, optional, optionalText, text, undecryptedSecret, wholeNumber } from "../config/fields";
 import { hostPortPattern } from "../render/promql";

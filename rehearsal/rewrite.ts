@@ -6,7 +6,7 @@
 // Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
 import { load } from "js-yaml";
 import { builtinJobs, containerPaths } from "../model/catalog";
-import { durationMs } from "../config/parse";
+import { durationMs } from "../config/units";
 import { alertmanagerConfigFile } from "../render/alertmanager";
 import { nodeExporterHostMounts } from "../render/exporters";
 import { type RenderedFile, yamlText } from "../render/files";

@@ -1,5 +1,5 @@
 // How a person reaches the stack: the SSH command, one tunnel for all three UIs, and the URLs.
-import { MonitoringConfig } from "../config/parse";
+import { MonitoringConfig } from "../model/stack";
 
 export interface SshTarget {
     readonly user: string;

@@ -2,7 +2,7 @@
 // Pure: config in, file text out. Alertmanager does not expand environment variables, so every
 // credential goes into its own file (mode 0400) referenced by a *_file field; none is ever inline.
 import { containerPaths, containerPorts, containerUids } from "../model/catalog";
-import { severities, type MonitoringConfig, type Severity } from "../config/parse";
+import { severities, type MonitoringConfig, type Severity } from "../model/stack";
 import { receiverSpecs, specOf, type NotifierFields, type Receiver } from "../model/receivers";
 import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
 

@@ -3,7 +3,7 @@
 // closed to containers and local users (it serves this very user data, host private key included).
 // `hostCloudInit` is the one entry point: the Host component deploys its output and
 // `npm run render` writes it with placeholders for the values that only exist at deploy time.
-import type { HostConfig } from "../config/parse";
+import type { HostConfig } from "../model/stack";
 import { yamlText } from "./files";
 
 export interface HostKeyPair {

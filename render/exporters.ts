@@ -1,6 +1,6 @@
 // Command lines and files of the exporters.
 import { containerPaths, containerPorts, containerUids } from "../model/catalog";
-import { RedisTarget } from "../config/parse";
+import { RedisTarget } from "../model/stack";
 import { hostDirs, RenderedFile, secretsDir } from "./files";
 
 /** Host paths node-exporter reads, mounted read-only below /host. */

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { containerPaths, containerPorts, containerUids } from "../model/catalog";
-import { MonitoringConfig } from "../config/parse";
+import { MonitoringConfig } from "../model/stack";
 import { hostDirs, RenderedFile, yamlText } from "./files";
 import { datasourceUids } from "./mixin";
 import { serviceAliases } from "../model/names";

@@ -1,5 +1,5 @@
 // Every configuration file the stack deploys, from the same renderers the components use.
-import { MonitoringConfig } from "../config/parse";
+import { MonitoringConfig } from "../model/stack";
 import { renderAlertmanager } from "./alertmanager";
 import { renderRedisExporter } from "./exporters";
 import { RenderedFile } from "./files";

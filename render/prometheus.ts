@@ -2,7 +2,7 @@
 // Pure: config in, file text out. Kept to fields that both the deployed image (3.x) and Debian's
 // promtool 2.42 (used by the tests) accept; see skew.ts.
 import { builtinJobs, containerPaths, containerPorts, containerUids, redisJob } from "../model/catalog";
-import type { AppTarget, MonitoringConfig, RedisTarget } from "../config/parse";
+import type { AppTarget, MonitoringConfig, RedisTarget } from "../model/stack";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
 

@@ -2,7 +2,7 @@
 // Pure: config and thresholds in, file text out. rules/*.yml in the repository is this output for
 // a reference config, and rules/tests/*.test.yml checks every alert with promtool.
 import { builtinJobs, containerUids, redisJob } from "../model/catalog";
-import type { AppTarget, MonitoringConfig, Severity } from "../config/parse";
+import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
 import { runbookUrl, type AlertThresholds } from "../model/alerts";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";

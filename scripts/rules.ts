@@ -4,7 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { alertActions, defaultThresholds } from "../model/alerts";
-import { parseStackConfig, type MonitoringConfig } from "../config/parse";
+import { parseStackConfig } from "../config/parse";
+import { type MonitoringConfig } from "../model/stack";
 import { isAlert, renderRules, ruleGroups, rulesDir, type AlertRule } from "../render/rules";
 import { projectDir } from "../config/stackFiles";
 

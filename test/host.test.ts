@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
-import type { HostConfig } from "../config/parse";
+import type { HostConfig } from "../model/stack";
 import { sshDockerHost } from "../render/hostCommands";
 
 interface Registered {

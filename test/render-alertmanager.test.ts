@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { load } from "js-yaml";
-import { parseStackConfig, type MonitoringConfig } from "../config/parse";
+import { parseStackConfig } from "../config/parse";
+import { type MonitoringConfig } from "../model/stack";
 import { alertmanagerCommand, renderAlertmanager } from "../render/alertmanager";
 import type { RenderedFile } from "../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../rehearsal/skew";
