@@ -297,3 +297,63 @@ test("alert thresholds: JSON text or a map, numbers or numeric text, bounds incl
         /^alertThresholds\.diskFreeCriticalPercent: 10 must be below alertThresholds\.diskFreeWarningPercent \(10\)/);
     assert.match(parseAlertThresholds({ appLatencyP95WarningSeconds: 6 }).problems[0], /^alertThresholds\.appLatencyP95WarningSeconds: 6 must be below/);
 });
+
+test("unset means default: null and empty values of scalar and list keys fall back", () => {
+    const config = accepted({ sshUser: null, grafanaPort: "", logMaxFiles: null, ipv6: "", protect: null, appNetworks: "", grafanaAdminPassword: null, sshHostKey: null });
+    assert.equal(config.host.sshUser, "deploy");
+    assert.equal(config.monitoring.grafana.port, 3000);
+    assert.equal(config.monitoring.logMaxFiles, 3);
+    assert.equal(config.host.ipv6, true);
+    assert.equal(config.host.protect, true);
+    assert.deepEqual(config.monitoring.appNetworks, []);
+    assert.equal(config.monitoring.grafana.adminPassword, undefined);
+    assert.equal(config.host.sshHostKey, undefined);
+    assert.deepEqual(accepted({ appNetworks: null }).monitoring.appNetworks, []);
+});
+
+test("patterns are anchored at both ends", () => {
+    assert.equal(accepted({ retentionTime: "1h30m" }).monitoring.prometheus.retentionTime, "1h30m");
+    for (const bad of ["x15s", "15sx"]) refused({ retentionTime: bad }, /^retentionTime: /);
+    assert.equal(accepted({ retentionSize: "1.25GB" }).monitoring.prometheus.retentionSize, "1.25GB");
+    refused({ retentionSize: "5GBx" }, /^retentionSize: /);
+    refused({ logMaxSize: "x10m" }, /^logMaxSize: /);
+    const app0 = { job: "api", targets: ["api:80"] };
+    refused({ apps: [{ ...app0, targets: ["api:8000/metrics"] }] }, /^apps\[0\]\.targets\[0\]: "api:8000\/metrics" is not host:port; write it like api:8000, host\.docker\.internal:8000 or 10\.0\.0\.5:9200/);
+    refused({ apps: [{ ...app0, job: "api!" }] }, /^apps\[0\]\.job: "api!" must start with a letter/);
+    refused({ redis: [{ name: "main!", address: "redis:6379" }] }, /^redis\[0\]\.name: "main!"/);
+    refused({ receivers: [{ name: "ops!", type: "webhook", url: "u" }] }, /^receivers\[0\]\.name: "ops!"/);
+    refused({ sshAllowedCidrs: ["1::2::3:4:5:6:7:8/64"] }, /^sshAllowedCidrs\[0\]/);
+    for (const bad of ["x123", "123x"]) refused({ hostMode: "hetzner-existing", hetznerServerId: bad }, /^hetznerServerId: /);
+    for (const ignored of ["x123", "123x"]) assert.equal(accepted({ hetznerServerId: ignored }).host.hetznerServerId, undefined, ignored);
+    assert.equal(accepted({ sshHostKey: "ecdsa-sha2-nistp384 AAAAE2V" }).host.sshHostKey, "ecdsa-sha2-nistp384 AAAAE2V");
+    refused({ sshHostKey: "ecdsa-sha2-nistpx AAAAE2V" }, /^sshHostKey: /);
+});
+
+test("each built-in job name is reserved", () => {
+    for (const job of ["prometheus", "alertmanager", "grafana", "node"]) {
+        refused({ apps: [{ job, targets: ["x:1"] }] }, new RegExp(`^apps\\[0\\]\\.job: job name "${job}" is used twice \\(built-in jobs: prometheus, alertmanager, grafana, node\\); rename it$`));
+    }
+    const [app] = accepted({ apps: [{ job: "api", targets: ["x:1"], labels: { team__a: "x" } }] }).monitoring.apps;
+    assert.deepEqual(app.labels, { team__a: "x" }, "only a leading __ is reserved");
+});
+
+test("a missing field is reported once, as required, not also as malformed", () => {
+    assert.deepEqual(problems({ apps: [{ targets: ["x:1"] }] }), ["apps[0].job: required; set it with `pulumi config set apps[0].job <value>`"]);
+    assert.deepEqual(problems({ redis: [{}] }), [
+        "redis[0].name: required; set it with `pulumi config set redis[0].name <value>`",
+        "redis[0].address: required; set it with `pulumi config set redis[0].address <value>`",
+    ]);
+    assert.deepEqual(problems({ receivers: [{ type: "webhook", url: "u" }] }), ["receivers[0].name: required; set it with `pulumi config set receivers[0].name <value>`"]);
+    assert.deepEqual(problems({ receivers: [{ name: "e", type: "email", to: "a", from: "b" }] }), ["receivers[0].smarthost: required; set it with `pulumi config set receivers[0].smarthost <value>`"]);
+});
+
+test("the messages list the values that would be accepted", () => {
+    refused({ serverType: "cx22" }, new RegExp(`^serverType: "cx22" is not a current Hetzner server type; use one of ${Object.keys(hetznerServerTypes).join(", ")}$`));
+    refused({ location: "mars" }, /^location: "mars" is not a Hetzner location; use one of fsn1, nbg1, hel1, ash, hil, sin$/);
+    refused({ receivers: [{ name: "x", type: "sms" }] }, /^receivers\[0\]\.type: "sms" is not one of telegram, discord, slack, pagerduty, email, webhook$/);
+});
+
+test("a Grafana password of exactly 12 characters is long enough", () => {
+    assert.equal(accepted({ grafanaAdminPassword: "123456789012" }).monitoring.grafana.adminPassword, "123456789012");
+    refused({ grafanaAdminPassword: "12345678901" }, /^grafanaAdminPassword: use at least 12 characters/);
+});
