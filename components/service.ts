@@ -3,14 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ServiceNames } from "../model/names";
+import type { BindMount } from "../render/services";
 
 /** Address every published port binds to. There is deliberately no way to choose another. */
 export const loopback = "127.0.0.1";
 
-export interface BindMount {
-    readonly hostPath: string;
-    readonly containerPath: string;
-}
+export type { BindMount } from "../render/services";
 
 export interface ServiceArgs {
     /** Image reference with an exact tag or digest. */

@@ -8,6 +8,7 @@ export const containerPorts = {
     grafana: 3000,
     nodeExporter: 9100,
     redisExporter: 9121,
+    blackboxExporter: 9115,
 } as const;
 
 /** Numeric user ids the images run as; secret files are owned by them, mode 0400. */
@@ -19,6 +20,7 @@ export const containerUids = {
     // Set explicitly, not left to the image: node-exporter shares the host network, where only the
     // metadata block's non-root OUTPUT rule keeps it from 169.254.169.254.
     nodeExporter: 65534,
+    blackboxExporter: 65534,
 } as const;
 
 /**
@@ -30,6 +32,14 @@ export const configMounts = {
     prometheus: "/etc/prometheus",
     alertmanager: "/etc/alertmanager",
     grafana: "/etc/grafana-monitoring",
+} as const;
+
+/** Host directory of each service below configRoot; mounted read-only into its container. */
+export const hostDirs = {
+    prometheus: "prometheus",
+    alertmanager: "alertmanager",
+    grafana: "grafana",
+    redisExporter: "redis-exporter",
 } as const;
 
 /** The symlink, inside each service directory, that points at the release the service runs. */
