@@ -5,7 +5,7 @@
 // Adding an exporter is one entry here and one in render/services.ts (see blackboxExporter).
 import type { MonitoringConfig, ServiceSettings } from "../config/parse";
 import { builtinJobs, configMounts, containerPaths, containerPorts, containerUids, hostDirs, redisJob } from "./catalog";
-import { type ServiceNames, stackNames } from "./names";
+import { type ServiceNames, type StackNames, stackNames } from "./names";
 
 /** The services, in the order their scrape jobs and files are rendered. */
 export const serviceKeys = ["prometheus", "alertmanager", "grafana", "nodeExporter", "redisExporter", "blackboxExporter"] as const;
@@ -50,6 +50,8 @@ export interface ServiceSpec {
     settings(m: MonitoringConfig): ServiceSettings | undefined;
     /** One container per target (always gets its component, even with no target) rather than one container. */
     readonly perTarget: boolean;
+    /** Its containers' names (`target` for a per-target service). */
+    names(stack: StackNames, target: string): ServiceNames;
     instances(m: MonitoringConfig): readonly ServiceInstance[];
     /** Port it listens on inside its container (fixed by the image). */
     readonly containerPort: number;
@@ -79,9 +81,9 @@ export interface ServiceSpec {
  */
 export const blackboxJob = "blackbox";
 
-/** One instance named after the service, when it is on. */
-function single(m: MonitoringConfig, spec: Pick<ServiceSpec, "settings">, job: string, names: (n: ReturnType<typeof stackNames>) => ServiceNames): ServiceInstance[] {
-    return spec.settings(m) === undefined ? [] : [{ job, names: names(stackNames(m.stack)) }];
+/** The one container of a one-off service, when it is on. */
+function single(m: MonitoringConfig, spec: Pick<ServiceSpec, "settings" | "names">, job: string): ServiceInstance[] {
+    return spec.settings(m) === undefined ? [] : [{ job, names: spec.names(stackNames(m.stack), "") }];
 }
 
 /** Prometheus 3.5 (its own /metrics, job "prometheus"). */
@@ -185,7 +187,8 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     prometheus: {
         key: "prometheus", component: "Prometheus", resourceName: "prometheus",
         settings: (m) => m.prometheus, perTarget: false,
-        instances: (m) => single(m, serviceSpecs.prometheus, builtinJobs.prometheus, (n) => n.prometheus),
+        names: (n) => n.prometheus,
+        instances: (m) => single(m, serviceSpecs.prometheus, builtinJobs.prometheus),
         containerPort: containerPorts.prometheus, hostPort: (m) => m.prometheus.port, uid: containerUids.prometheus,
         configDir: { hostDir: hostDirs.prometheus, mount: configMounts.prometheus }, dataPath: containerPaths.prometheusData,
         // The apps' networks and host.docker.internal: it scrapes the apps.
@@ -196,7 +199,8 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     alertmanager: {
         key: "alertmanager", component: "Alertmanager", resourceName: "alertmanager",
         settings: (m) => m.alertmanager, perTarget: false,
-        instances: (m) => single(m, serviceSpecs.alertmanager, builtinJobs.alertmanager, (n) => n.alertmanager),
+        names: (n) => n.alertmanager,
+        instances: (m) => single(m, serviceSpecs.alertmanager, builtinJobs.alertmanager),
         containerPort: containerPorts.alertmanager, hostPort: (m) => m.alertmanager.port, uid: containerUids.alertmanager,
         configDir: { hostDir: hostDirs.alertmanager, mount: configMounts.alertmanager }, dataPath: containerPaths.alertmanagerData,
         networks: "stack", healthPath: "/-/healthy", scrapeAddress: "container",
@@ -206,7 +210,8 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     grafana: {
         key: "grafana", component: "Grafana", resourceName: "grafana",
         settings: (m) => m.grafana, perTarget: false,
-        instances: (m) => single(m, serviceSpecs.grafana, builtinJobs.grafana, (n) => n.grafana),
+        names: (n) => n.grafana,
+        instances: (m) => single(m, serviceSpecs.grafana, builtinJobs.grafana),
         containerPort: containerPorts.grafana, hostPort: (m) => m.grafana.port, uid: containerUids.grafana,
         configDir: { hostDir: hostDirs.grafana, mount: configMounts.grafana }, dataPath: containerPaths.grafanaData,
         networks: "stack", healthPath: "/api/health", scrapeAddress: "container",
@@ -216,7 +221,8 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     nodeExporter: {
         key: "nodeExporter", component: "NodeExporter", resourceName: "node-exporter",
         settings: (m) => m.nodeExporter.enabled ? m.nodeExporter : undefined, perTarget: false,
-        instances: (m) => single(m, serviceSpecs.nodeExporter, builtinJobs.node, (n) => n.nodeExporter),
+        names: (n) => n.nodeExporter,
+        instances: (m) => single(m, serviceSpecs.nodeExporter, builtinJobs.node),
         containerPort: containerPorts.nodeExporter, uid: containerUids.nodeExporter,
         // On the host network only the metadata block's non-root OUTPUT rule keeps it from 169.254.169.254.
         setUser: true,
@@ -227,8 +233,9 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     redisExporter: {
         key: "redisExporter", component: "RedisExporters", resourceName: "redis",
         settings: (m) => m.redisExporter, perTarget: true,
+        names: (n, target) => n.redisExporter(target),
         instances: (m) => m.redis.map((r) => ({
-            target: r.name, job: redisJob(r.name), names: stackNames(m.stack).redisExporter(r.name), labels: { redis: r.name },
+            target: r.name, job: redisJob(r.name), names: serviceSpecs.redisExporter.names(stackNames(m.stack), r.name), labels: { redis: r.name },
         })),
         containerPort: containerPorts.redisExporter, uid: containerUids.redisExporter,
         // The apps' networks and host.docker.internal: the Redis servers are the apps'.
@@ -240,7 +247,8 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     blackboxExporter: {
         key: "blackboxExporter", component: "BlackboxExporter", resourceName: "blackbox-exporter",
         settings: (m) => m.blackboxExporter?.enabled === true ? m.blackboxExporter : undefined, perTarget: false,
-        instances: (m) => single(m, serviceSpecs.blackboxExporter, blackboxJob, (n) => n.blackboxExporter),
+        names: (n) => n.blackboxExporter,
+        instances: (m) => single(m, serviceSpecs.blackboxExporter, blackboxJob),
         containerPort: containerPorts.blackboxExporter, uid: containerUids.blackboxExporter,
         // It probes the apps where they run.
         networks: "stackAndApps", healthPath: "/-/healthy", scrapeAddress: "container",
