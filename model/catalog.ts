@@ -8,7 +8,6 @@ export const containerPorts = {
     grafana: 3000,
     nodeExporter: 9100,
     redisExporter: 9121,
-    blackboxExporter: 9115,
 } as const;
 
 /** Numeric user ids the images run as; secret files are owned by them, mode 0400. */
@@ -20,7 +19,6 @@ export const containerUids = {
     // Set explicitly, not left to the image: node-exporter shares the host network, where only the
     // metadata block's non-root OUTPUT rule keeps it from 169.254.169.254.
     nodeExporter: 65534,
-    blackboxExporter: 65534,
 } as const;
 
 /**

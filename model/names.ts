@@ -4,7 +4,7 @@
 // network, never meet. Pure: stack name in, names out.
 
 /** Services with a container of their own (Redis exporters: one per target, see redisExporter). */
-export type ServiceKey = "prometheus" | "alertmanager" | "grafana" | "nodeExporter" | "blackboxExporter";
+export type ServiceKey = "prometheus" | "alertmanager" | "grafana" | "nodeExporter";
 
 /**
  * Short DNS names on the stack's own Docker network. Docker scopes aliases to one network, so two
@@ -16,7 +16,6 @@ export const serviceAliases: Readonly<Record<ServiceKey, string>> = {
     alertmanager: "alertmanager",
     grafana: "grafana",
     nodeExporter: "node-exporter",
-    blackboxExporter: "blackbox-exporter",
 };
 
 /** The names of one service's container. */
@@ -36,7 +35,8 @@ export interface StackNames {
     readonly alertmanager: ServiceNames;
     readonly grafana: ServiceNames;
     readonly nodeExporter: ServiceNames;
-    readonly blackboxExporter: ServiceNames;
+    /** Names of any further service, from its alias (a service spec names its own). */
+    service(alias: string): ServiceNames;
     redisExporter(targetName: string): ServiceNames;
 }
 
@@ -67,7 +67,7 @@ export function stackNames(stack: string): StackNames {
         alertmanager: serviceNames(prefix, serviceAliases.alertmanager),
         grafana: serviceNames(prefix, serviceAliases.grafana),
         nodeExporter: serviceNames(prefix, serviceAliases.nodeExporter),
-        blackboxExporter: serviceNames(prefix, serviceAliases.blackboxExporter),
+        service: (alias) => serviceNames(prefix, alias),
         redisExporter: (targetName) => serviceNames(prefix, `redis-exporter-${targetName}`),
     };
 }

@@ -247,9 +247,10 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     blackboxExporter: {
         key: "blackboxExporter", component: "BlackboxExporter", resourceName: "blackbox-exporter",
         settings: (m) => m.blackboxExporter?.enabled === true ? m.blackboxExporter : undefined, perTarget: false,
-        names: (n) => n.blackboxExporter,
+        names: (n) => n.service("blackbox-exporter"),
         instances: (m) => single(m, serviceSpecs.blackboxExporter, blackboxJob),
-        containerPort: containerPorts.blackboxExporter, uid: containerUids.blackboxExporter,
+        // The image's port and user (nobody).
+        containerPort: 9115, uid: 65534,
         // It probes the apps where they run.
         networks: "stackAndApps", healthPath: "/-/healthy", scrapeAddress: "container",
         exportedMetrics: blackboxExporterMetrics,

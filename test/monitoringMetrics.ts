@@ -5,7 +5,7 @@
 // misspelt, or it was renamed in a new exporter version, or it must be added here on purpose.
 import { appMetricDefaults } from "../model/alerts";
 import { appRecordingRules } from "../render/mixin";
-import { serviceSpecs } from "../model/services";
+import { allServiceSpecs } from "../model/services";
 
 /** Series Prometheus creates itself for every target and rule (no exporter involved). */
 export const prometheusSyntheticMetrics = [
@@ -33,12 +33,9 @@ export const recordingRuleMetrics: readonly string[] = Object.values(appRecordin
 export const metricNamePatterns: readonly string[] = [appMetricDefaults.heartbeatNameRegex];
 
 export const monitoringMetrics = {
-    // What each exporter exports is a fact of its spec (model/services.ts).
-    prometheus: [...prometheusSyntheticMetrics, ...serviceSpecs.prometheus.exportedMetrics],
-    alertmanager: serviceSpecs.alertmanager.exportedMetrics,
-    node: serviceSpecs.nodeExporter.exportedMetrics,
-    redis: serviceSpecs.redisExporter.exportedMetrics,
-    blackbox: serviceSpecs.blackboxExporter.exportedMetrics,
+    // What each service exports is a fact of its spec (model/services.ts).
+    ...Object.fromEntries(allServiceSpecs.map((s) => [s.key, s.exportedMetrics])),
+    synthetic: prometheusSyntheticMetrics,
     apps: [...appMetrics, ...recordingRuleMetrics],
 } as const;
 
