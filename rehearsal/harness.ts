@@ -9,7 +9,6 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { builtinJobs, redisJob } from "../model/catalog";
 import { parseStackConfig, undecryptedSecret, type MonitoringConfig, type Receiver } from "../config/parse";
 import { renderStackFiles } from "../render";
 import { alertmanagerConfigFile } from "../render/alertmanager";
@@ -245,8 +244,13 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         for (const r of monitoring.redis) redisPorts.set(r.name, { redis: await freePort(), exporter: await freePort() });
         const realNode = options.hostMetrics === "node-exporter";
         const nodeAddress = `127.0.0.1:${ports.nodeExporter}`;
-        const byJob = new Map<string, string>([[builtinJobs.grafana, stubAddress], [builtinJobs.node, realNode ? nodeAddress : stubAddress]]);
-        for (const r of monitoring.redis) byJob.set(redisJob(r.name), `127.0.0.1:${redisPorts.get(r.name)?.exporter}`);
+        // Every service's job, from its spec: a stub stands in for those the rehearsal does not run.
+        const byJob = new Map<string, string>();
+        for (const spec of allServiceSpecs) {
+            for (const i of spec.instances(monitoring)) if (spec.rehearsal === "stub") byJob.set(i.job, stubAddress);
+        }
+        for (const i of serviceSpecs.nodeExporter.instances(monitoring)) byJob.set(i.job, realNode ? nodeAddress : stubAddress);
+        for (const i of serviceSpecs.redisExporter.instances(monitoring)) byJob.set(i.job, `127.0.0.1:${redisPorts.get(i.target ?? "")?.exporter}`);
         for (const [job, a] of apps) byJob.set(job, `127.0.0.1:${a.port}`);
         const addr: Addresses = {
             prometheus: `127.0.0.1:${ports.prometheus}`,
