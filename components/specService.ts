@@ -54,6 +54,7 @@ export class SpecService extends pulumi.ComponentResource {
         const configDir = spec.configDir;
         if (configDir) {
             // A configured service runs one container, and its files are released as one.
+            if (rendered.length > 1) throw new Error(`${spec.key} has a config directory but ${rendered.length} containers`);
             this.deployed = rendered.map((r) => {
                 const swap = r.swap;
                 if (!swap) throw new Error(`${spec.key} has a config directory but no swap steps`);
