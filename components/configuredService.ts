@@ -8,7 +8,7 @@ import { hostCommand } from "./hostShell";
 import { HostFile, RemoteFiles } from "./remoteFiles";
 import { stagingDir } from "../render/files";
 import { releaseFiles, renderSwapScript, swapDeadlineSeconds, type SwapSteps } from "../render/swap";
-import { BindMount, Service, ServiceArgs } from "./service";
+import { Service, ServiceArgs } from "./service";
 
 export interface ConfiguredService {
     readonly files: RemoteFiles;
@@ -22,10 +22,8 @@ export interface ConfiguredService {
 export interface ConfiguredServiceArgs {
     /** The service's directory below configRoot (hostDirs), which holds its releases. */
     readonly hostDir: string;
-    /** Where that directory is mounted inside the container (configMounts). */
-    readonly mount: string;
     readonly files: readonly HostFile[];
-    /** The container; its host directory is mounted at `mount` (read-only) in addition to `binds`. */
+    /** The container; its binds include the host directory's mount. */
     readonly service: Omit<ServiceArgs, "dependsOn" | "logMaxSize" | "logMaxFiles">;
     /** The swap steps for the container of this name (the single source of the name is `service.names`). */
     readonly steps: (containerName: string) => SwapSteps;
@@ -54,10 +52,8 @@ export function deployConfiguredService(parent: pulumi.Resource, name: string, c
         // The checker's and the script's messages are what `pulumi up` shows when a change is refused.
         logging: "stderr",
     }, { parent, dependsOn: [context.hostReady, ...remoteFiles.commands] });
-    const mount: BindMount = { hostPath: `${m.configRoot}/${args.hostDir}`, containerPath: args.mount };
     const container = new Service(`${name}-service`, {
-        ...args.service, binds: [mount, ...(args.service.binds ?? [])],
-        logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles, dependsOn: [context.hostReady, swap],
+        ...args.service, logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles, dependsOn: [context.hostReady, swap],
     }, { parent });
     return { files: remoteFiles, service: container, containerName: args.service.names.container, swap };
 }

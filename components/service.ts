@@ -3,23 +3,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ServiceNames } from "../model/names";
+import type { BindMount, RenderedService } from "../render/services";
 
 /** Address every published port binds to. There is deliberately no way to choose another. */
 export const loopback = "127.0.0.1";
 
-export interface BindMount {
-    readonly hostPath: string;
-    readonly containerPath: string;
-}
+export type { BindMount } from "../render/services";
 
-export interface ServiceArgs {
+/** The rendered container (render/services.ts): command line, environment, healthcheck. */
+export interface ServiceArgs extends Pick<RenderedService, "command" | "envs" | "healthcheck"> {
     /** Image reference with an exact tag or digest. */
     readonly image: string;
-    /** Container, alias and volume names, from the stack's name builder (render/names.ts). */
+    /** Container, alias and volume names, from the stack's name builder (model/names.ts). */
     readonly names: ServiceNames;
     readonly memoryMb: number;
-    readonly command?: readonly string[];
-    readonly envs?: Readonly<Record<string, string>>;
     /** Port inside the container to publish on loopback, and the host port. */
     readonly publish?: { readonly containerPort: number; readonly hostPort: number };
     /** Path of a named data volume inside the container; the volume is protected when `protectData`. */
@@ -34,8 +31,6 @@ export interface ServiceArgs {
     readonly networks?: readonly pulumi.Input<string>[];
     /** Share the host's network and PID namespaces (node-exporter). */
     readonly hostNetwork?: boolean;
-    /** Shell command, run inside the container, that exits 0 when the service is healthy. */
-    readonly healthcheck: string;
     readonly hosts?: readonly { readonly host: string; readonly ip: string }[];
     readonly logMaxSize: string;
     readonly logMaxFiles: number;

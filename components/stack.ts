@@ -1,15 +1,13 @@
-// The monitoring stack on one Docker host: its network and every service.
+// The monitoring stack on one Docker host: its network and one component per service spec.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Alertmanager } from "./alertmanager";
 import { ServiceContextArgs } from "./context";
-import { NodeExporter, RedisExporters } from "./exporters";
 import { Grafana } from "./grafana";
-import { Prometheus } from "./prometheus";
+import { SpecService } from "./specService";
 import { DashboardSource } from "../render/grafana";
 import { stackNames } from "../model/names";
+import { allServiceSpecs, type SpecKey } from "../model/services";
 import { dockerGateway } from "../render/prometheus";
-import { renderRules } from "../render/rules";
 
 export interface MonitoringStackArgs extends Omit<ServiceContextArgs, "network"> {
     readonly dashboards: readonly DashboardSource[];
@@ -19,11 +17,8 @@ export interface MonitoringStackArgs extends Omit<ServiceContextArgs, "network">
 
 export class MonitoringStack extends pulumi.ComponentResource {
     readonly network: docker.Network;
-    readonly prometheus: Prometheus;
-    readonly alertmanager: Alertmanager;
-    readonly grafana: Grafana;
-    readonly nodeExporter?: NodeExporter;
-    readonly redisExporters: RedisExporters;
+    /** One component per service that is on (and per per-target service, even with no target). */
+    readonly services: Partial<Record<SpecKey, SpecService>>;
 
     constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:stack:MonitoringStack", name, {}, opts);
@@ -40,14 +35,16 @@ export class MonitoringStack extends pulumi.ComponentResource {
         });
         const context: ServiceContextArgs = { ...args, network: this.network.name };
         const child = { parent: this };
-        this.prometheus = new Prometheus(`${name}-prometheus`, { ...context, ruleFiles: renderRules(m) }, child);
-        this.alertmanager = new Alertmanager(`${name}-alertmanager`, context, child);
-        this.grafana = new Grafana(`${name}-grafana`, { ...context, dashboards: args.dashboards, adminPassword: args.grafanaAdminPassword }, child);
-        if (m.nodeExporter.enabled) {
-            // It binds to the network's gateway address, which exists once the network does.
-            this.nodeExporter = new NodeExporter(`${name}-node-exporter`, { ...context, hostReady: this.network }, child);
+        const services: Partial<Record<SpecKey, SpecService>> = {};
+        for (const spec of allServiceSpecs) {
+            if (!spec.perTarget && spec.settings(m) === undefined) continue;
+            const componentName = `${name}-${spec.resourceName}`;
+            services[spec.key] = spec.key === "grafana"
+                ? new Grafana(componentName, { ...context, dashboards: args.dashboards, adminPassword: args.grafanaAdminPassword }, child)
+                // A service on the host network binds to the stack network's gateway address, which exists once the network does.
+                : new SpecService(spec, componentName, { ...context, hostReady: spec.networks === "host" ? this.network : context.hostReady }, child);
         }
-        this.redisExporters = new RedisExporters(`${name}-redis`, context, child);
+        this.services = services;
         this.registerOutputs({});
     }
 }

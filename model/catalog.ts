@@ -32,6 +32,14 @@ export const configMounts = {
     grafana: "/etc/grafana-monitoring",
 } as const;
 
+/** Host directory of each service below configRoot; mounted read-only into its container. */
+export const hostDirs = {
+    prometheus: "prometheus",
+    alertmanager: "alertmanager",
+    grafana: "grafana",
+    redisExporter: "redis-exporter",
+} as const;
+
 /** The symlink, inside each service directory, that points at the release the service runs. */
 export const currentRelease = "current";
 

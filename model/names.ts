@@ -35,6 +35,8 @@ export interface StackNames {
     readonly alertmanager: ServiceNames;
     readonly grafana: ServiceNames;
     readonly nodeExporter: ServiceNames;
+    /** Names of any further service, from its alias (a service spec names its own). */
+    service(alias: string): ServiceNames;
     redisExporter(targetName: string): ServiceNames;
 }
 
@@ -65,6 +67,7 @@ export function stackNames(stack: string): StackNames {
         alertmanager: serviceNames(prefix, serviceAliases.alertmanager),
         grafana: serviceNames(prefix, serviceAliases.grafana),
         nodeExporter: serviceNames(prefix, serviceAliases.nodeExporter),
+        service: (alias) => serviceNames(prefix, alias),
         redisExporter: (targetName) => serviceNames(prefix, `redis-exporter-${targetName}`),
     };
 }

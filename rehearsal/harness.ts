@@ -9,13 +9,13 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { builtinJobs, redisJob } from "../model/catalog";
 import { parseStackConfig, undecryptedSecret } from "../config/parse";
 import { type MonitoringConfig } from "../model/stack";
 import { specOf, type FakeEndpoints } from "../model/receivers";
 import { renderStackFiles } from "../render";
 import { alertmanagerConfigFile } from "../render/alertmanager";
-import { nodeExporterCommand, redisExporterCommand } from "../render/exporters";
+import { allServiceSpecs, serviceSpecs, type ServiceSpec, type SpecKey } from "../model/services";
+import { renderedSingle, renderService } from "../render/services";
 import type { RenderedFile } from "../render/files";
 import { prometheusConfigFile } from "../render/prometheus";
 import { rulesDir as renderedRulesDir } from "../render/rules";
@@ -28,19 +28,28 @@ import { startFakeReceivers, waitFor, type FakeReceivers } from "./fakes";
 import { cleanUpOnExit, freePort, httpOk, launch, ready, removeDir, tcpOpen, terminate, type Managed } from "./processes";
 import { PrometheusApi } from "./prometheusApi";
 import { startRedisWorkload, type RedisWorkload } from "./redis";
-import { rewriteAlertmanager, rewriteNodeExporterArgs, rewritePrometheus, rewriteRedisExporterArgs, rewriteRules, scaleDurationMs, type Addresses } from "./rewrite";
+import { localPaths, rewriteAlertmanager, rewriteCommand, rewritePrometheus, rewriteRules, scaleDurationMs, type Addresses } from "./rewrite";
 import { startFakeSmtp, type FakeSmtp } from "./smtp";
 
 export { waitFor } from "./fakes";
 export { freePort, httpGet } from "./processes";
 export { scaleDurationMs } from "./rewrite";
 
+/**
+ * The services this harness launches, each with its spec's Debian binary and its rendered command
+ * line. A stack that turns on another service (the blackbox exporter) is refused until the harness
+ * launches it too.
+ */
+const launchedServices: readonly SpecKey[] = ["prometheus", "alertmanager", "nodeExporter", "redisExporter"];
+
+function debianBinary(spec: ServiceSpec): { readonly binary: string; readonly debianPackage: string } {
+    if (spec.rehearsal === "stub") throw new Error(`the rehearsal stands in for ${spec.key} with a stub`);
+    return spec.rehearsal;
+}
+
 /** Debian binaries the rehearsal runs, and the packages that provide them. */
 export const rehearsalBinaries: Readonly<Record<string, string>> = {
-    "prometheus": "prometheus",
-    "prometheus-alertmanager": "prometheus-alertmanager",
-    "prometheus-redis-exporter": "prometheus-redis-exporter",
-    "prometheus-node-exporter": "prometheus-node-exporter",
+    ...Object.fromEntries(launchedServices.map((k) => debianBinary(serviceSpecs[k])).map((b) => [b.binary, b.debianPackage])),
     "redis-server": "redis-server",
     "openssl": "openssl",
     // The swap script reads the services' status with it, as the product does inside the containers.
@@ -176,6 +185,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     if (!(scale >= 1)) throw new Error(`timeScale must be at least 1, got ${scale}`);
     let raw: Record<string, unknown> = { ...stackRawConfig(options.stack), ...(options.overrides ?? {}) };
     const parsed = parseStackConfig(options.stack, raw, { withoutSecrets: true }).monitoring;
+    const unlaunched = allServiceSpecs.filter((s) => s.rehearsal !== "stub" && !launchedServices.includes(s.key) && s.settings(parsed) !== undefined);
+    if (unlaunched.length > 0) throw new Error(`the rehearsal does not run ${unlaunched.map((s) => s.key).join(", ")} yet`);
     const redisServers = options.redisServers ?? {};
     for (const [name, o] of Object.entries(redisServers)) {
         for (const n of [name, o.replicaOf]) {
@@ -220,8 +231,13 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         for (const r of monitoring.redis) redisPorts.set(r.name, { redis: await freePort(), exporter: await freePort() });
         const realNode = options.hostMetrics === "node-exporter";
         const nodeAddress = `127.0.0.1:${ports.nodeExporter}`;
-        const byJob = new Map<string, string>([[builtinJobs.grafana, stubAddress], [builtinJobs.node, realNode ? nodeAddress : stubAddress]]);
-        for (const r of monitoring.redis) byJob.set(redisJob(r.name), `127.0.0.1:${redisPorts.get(r.name)?.exporter}`);
+        // Every service's job, from its spec: a stub stands in for those the rehearsal does not run.
+        const byJob = new Map<string, string>();
+        for (const spec of allServiceSpecs) {
+            for (const i of spec.instances(monitoring)) if (spec.rehearsal === "stub") byJob.set(i.job, stubAddress);
+        }
+        for (const i of serviceSpecs.nodeExporter.instances(monitoring)) byJob.set(i.job, realNode ? nodeAddress : stubAddress);
+        for (const i of serviceSpecs.redisExporter.instances(monitoring)) byJob.set(i.job, `127.0.0.1:${redisPorts.get(i.target ?? "")?.exporter}`);
         for (const [job, a] of apps) byJob.set(job, `127.0.0.1:${a.port}`);
         const addr: Addresses = {
             prometheus: `127.0.0.1:${ports.prometheus}`,
@@ -238,8 +254,6 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         const staging = path.join(configDir, stagingDir);
         const promCurrent = path.join(configDir, promDirName, currentRelease);
         const amCurrent = path.join(configDir, amDirName, currentRelease);
-        const promConfig = path.join(promCurrent, path.basename(prometheusConfigFile));
-        const amConfig = path.join(amCurrent, path.basename(alertmanagerConfigFile));
         const uid = process.getuid?.() ?? 0;
         const staged = new Map<string, RenderedFile[]>();
         /** Writes one service's files to staging, replacing what was staged before (as Pulumi's file resources do). */
@@ -276,9 +290,18 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             return p;
         };
 
+        // Each service runs its rendered command line (render/services.ts), rewritten only for
+        // paths and listen addresses (rewrite.ts): every other flag is rehearsed as deployed.
+        const places = { configRoot: monitoring.configRoot, localRoot: configDir };
+        const localCommand = (m: MonitoringConfig, spec: ServiceSpec, listen: string, dataDir?: string): string[] => {
+            const rendered = renderedSingle(m, spec);
+            return rewriteCommand(rendered.command ?? [], listen, localPaths(rendered, { ...places, dataDir }));
+        };
         if (realNode) {
             const node = managed("node-exporter");
-            launch(node, "prometheus-node-exporter", rewriteNodeExporterArgs(nodeExporterCommand("127.0.0.1"), nodeAddress), dir);
+            // Rendered for this stack even when it turns node-exporter off: the stub stands in then.
+            const nodeOn = { ...monitoring, nodeExporter: { ...monitoring.nodeExporter, enabled: true } };
+            launch(node, debianBinary(serviceSpecs.nodeExporter).binary, localCommand(nodeOn, serviceSpecs.nodeExporter, nodeAddress), dir);
             await ready(node, 10_000, () => httpOk(`http://${nodeAddress}/metrics`));
         }
 
@@ -310,14 +333,14 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             if (!rp) throw new Error(`no ports for redis ${r.name}`);
             redis.set(r.name, managed(`redis-${r.name}`));
             await startRedisServer(r.name);
-            const local = { ...r, address: `127.0.0.1:${rp.redis}` };
-            const secrets = path.join(configDir, "redis-exporter", r.name, "secrets");
-            if (local.password !== undefined) {
-                // The rendered password map is keyed by the deployed address; key it by the loopback one.
-                write(secrets, "password.json", JSON.stringify({ [`redis://${local.address}`]: local.password }));
-            }
+            // The exporter is rendered for the loopback Redis: its --redis.addr and the password map's key.
+            const local = { ...monitoring, redis: [{ ...r, address: `127.0.0.1:${rp.redis}` }] };
+            const [rendered] = renderService(local, serviceSpecs.redisExporter);
+            if (!rendered) throw new Error(`redis ${r.name} renders no exporter`);
+            for (const f of rendered.files) write(configDir, f.path, f.content);
             const exporter = managed(`redis-exporter-${r.name}`);
-            launch(exporter, "prometheus-redis-exporter", rewriteRedisExporterArgs(redisExporterCommand(local), `127.0.0.1:${rp.exporter}`, secrets), dir);
+            launch(exporter, debianBinary(serviceSpecs.redisExporter).binary,
+                rewriteCommand(rendered.command ?? [], `127.0.0.1:${rp.exporter}`, localPaths(rendered, places)), dir);
             await ready(exporter, 10_000, () => httpOk(`http://127.0.0.1:${rp.exporter}/metrics`));
         }
         const scrapeMs = scaleDurationMs(monitoring.prometheus.scrapeInterval, scale);
@@ -343,8 +366,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         fs.mkdirSync(amData);
         const amUrl = `http://${addr.alertmanager}`;
         const startAlertmanager = async (): Promise<void> => {
-            launch(alertmanager, "prometheus-alertmanager", [`--config.file=${amConfig}`, `--storage.path=${amData}`,
-                "--cluster.listen-address=", `--web.listen-address=${addr.alertmanager}`], dir);
+            launch(alertmanager, debianBinary(serviceSpecs.alertmanager).binary, localCommand(monitoring, serviceSpecs.alertmanager, addr.alertmanager, amData), dir);
             await ready(alertmanager, 15_000, () => httpOk(`${amUrl}/-/ready`));
         };
         await startAlertmanager();
@@ -353,8 +375,11 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         fs.mkdirSync(tsdb);
         const promUrl = `http://${addr.prometheus}`;
         const startPrometheus = async (): Promise<void> => {
-            launch(prometheusProcess, "prometheus", [`--config.file=${promConfig}`, `--storage.tsdb.path=${tsdb}`,
-                `--web.listen-address=${addr.prometheus}`, `--rules.alert.resend-delay=${scaleDurationMs("1m", scale)}ms`], dir);
+            // Plus the one flag the rehearsal adds: alerts are re-sent on the scaled clock.
+            launch(prometheusProcess, debianBinary(serviceSpecs.prometheus).binary, [
+                ...localCommand(monitoring, serviceSpecs.prometheus, addr.prometheus, tsdb),
+                `--rules.alert.resend-delay=${scaleDurationMs("1m", scale)}ms`,
+            ], dir);
             await ready(prometheusProcess, 20_000, () => httpOk(`${promUrl}/-/ready`));
         };
         await startPrometheus();

@@ -1,5 +1,6 @@
 // Everything the rehearsal changes in the rendered configuration, and nothing else: addresses
-// (service names → 127.0.0.1:<free port>), container paths (→ the rehearsal's directory),
+// (service names and listen addresses → 127.0.0.1:<free port>), container paths in files and in
+// the rendered command lines (→ the rehearsal's directory, by the containers' own mounts),
 // intervals (scrape/evaluation, rule `for:`, group_wait/group_interval/repeat_interval, divided by
 // the time scale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
 // forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
@@ -8,7 +9,7 @@ import { load } from "js-yaml";
 import { builtinJobs, containerPaths } from "../model/catalog";
 import { durationMs } from "../config/units";
 import { alertmanagerConfigFile } from "../render/alertmanager";
-import { nodeExporterHostMounts } from "../render/exporters";
+import type { RenderedService } from "../render/services";
 import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "./skew";
 import { isRecord, records } from "../model/typeGuards";
@@ -84,17 +85,49 @@ export function rewriteAlertmanager(files: readonly RenderedFile[], scale: numbe
     return yamlText(doc);
 }
 
-/** node-exporter's rendered flags for this machine: its real /proc, /sys and / instead of the container's /host mounts. */
-export function rewriteNodeExporterArgs(args: readonly string[], listen: string): string[] {
-    return args.map((a) => {
-        if (a.startsWith("--web.listen-address=")) return `--web.listen-address=${listen}`;
-        const mount = nodeExporterHostMounts.find((m) => a.endsWith(`=${m.containerPath}`));
-        return mount ? a.replace(`=${mount.containerPath}`, `=${mount.hostPath}`) : a;
-    });
+/** Where a rendered container's paths are on this machine. */
+export interface LocalPlaces {
+    /** The stack's configRoot, as the rendered mounts name it. */
+    readonly configRoot: string;
+    /** The rehearsal's stand-in for configRoot. */
+    readonly localRoot: string;
+    /** The stand-in for the service's data volume. */
+    readonly dataDir?: string;
 }
 
-/** redis_exporter's rendered flags with a loopback listen address and its secrets directory on this machine. */
-export function rewriteRedisExporterArgs(args: readonly string[], listen: string, secretsDir: string): string[] {
-    return args.map((a) => a.startsWith("--web.listen-address=") ? `--web.listen-address=${listen}`
-        : a.replace(`${containerPaths.redisExporterSecretsDir}/`, `${secretsDir}/`));
+/**
+ * Container path → path on this machine, from the rendered container's own mounts: a directory
+ * below configRoot moves to the rehearsal's copy, a host path (node-exporter's /proc) stays itself,
+ * the data volume becomes `dataDir`.
+ */
+export function localPaths(service: RenderedService, places: LocalPlaces): Map<string, string> {
+    const paths = new Map<string, string>();
+    for (const b of service.binds) {
+        const local = b.hostPath.startsWith(`${places.configRoot}/`) ? `${places.localRoot}${b.hostPath.slice(places.configRoot.length)}` : b.hostPath;
+        paths.set(b.containerPath, local);
+    }
+    if (service.spec.dataPath !== undefined) {
+        if (places.dataDir === undefined) throw new Error(`${service.spec.key} keeps data: the rehearsal must give it a directory`);
+        paths.set(service.spec.dataPath, places.dataDir);
+    }
+    return paths;
+}
+
+/**
+ * A rendered command line as the rehearsal runs it: the listen address on loopback, every flag
+ * whose value lies under a mounted container path moved to its local place, every other flag
+ * (retention, cluster, collectors) exactly as deployed.
+ */
+export function rewriteCommand(args: readonly string[], listen: string, paths: ReadonlyMap<string, string>): string[] {
+    return args.map((a) => {
+        const eq = a.indexOf("=");
+        if (eq < 0) return a;
+        const flag = a.slice(0, eq);
+        const value = a.slice(eq + 1);
+        if (flag === "--web.listen-address") return `${flag}=${listen}`;
+        for (const [from, to] of paths) {
+            if (value === from || value.startsWith(`${from}/`)) return `${flag}=${to}${value.slice(from.length)}`;
+        }
+        return a;
+    });
 }

@@ -12,13 +12,9 @@ export interface RenderedFile {
     readonly owner: number;
 }
 
-/** Host directory of each service below configRoot; mounted read-only into its container. */
-export const hostDirs = {
-    prometheus: "prometheus",
-    alertmanager: "alertmanager",
-    grafana: "grafana",
-    redisExporter: "redis-exporter",
-} as const;
+// hostDirs is a fact about the services (model/catalog.ts); re-exported for the renderers.
+import { hostDirs } from "../model/catalog";
+export { hostDirs };
 
 /** Secrets live in a `secrets/` folder inside the service's directory. */
 export const secretsDir = "secrets";

@@ -1,18 +1,9 @@
-// Every configuration file the stack deploys, from the same renderers the components use.
-import { MonitoringConfig } from "../model/stack";
-import { renderAlertmanager } from "./alertmanager";
-import { renderRedisExporter } from "./exporters";
-import { RenderedFile } from "./files";
-import { DashboardSource, renderGrafana } from "./grafana";
-import { renderPrometheus } from "./prometheus";
-import { renderRules } from "./rules";
+// Every configuration file the stack deploys, from the same service renderers the components use.
+import type { MonitoringConfig } from "../model/stack";
+import type { RenderedFile } from "./files";
+import type { DashboardSource } from "./grafana";
+import { renderServices } from "./services";
 
 export function renderStackFiles(m: MonitoringConfig, dashboards: readonly DashboardSource[]): RenderedFile[] {
-    return [
-        ...renderPrometheus(m),
-        ...renderRules(m),
-        ...renderAlertmanager(m),
-        ...renderGrafana(m, dashboards),
-        ...m.redis.flatMap(renderRedisExporter),
-    ];
+    return renderServices(m, dashboards).flatMap((s) => s.files);
 }

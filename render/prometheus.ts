@@ -1,8 +1,9 @@
 // prometheus.yml and the Prometheus container's command line, from the validated stack config.
 // Pure: config in, file text out. Kept to fields that both the deployed image (3.x) and Debian's
 // promtool 2.42 (used by the tests) accept; see skew.ts.
-import { builtinJobs, containerPaths, containerPorts, containerUids, redisJob } from "../model/catalog";
-import type { AppTarget, MonitoringConfig, RedisTarget } from "../model/stack";
+import { containerPaths, containerPorts, containerUids } from "../model/catalog";
+import type { AppTarget, MonitoringConfig } from "../model/stack";
+import { allServiceSpecs, type ServiceInstance, type ServiceSpec } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
 
@@ -37,18 +38,6 @@ export function dockerGateway(subnet: string): string {
     return [24, 16, 8, 0].map((shift) => (gateway >>> shift) & 0xff).join(".");
 }
 
-function staticJob(jobName: string, target: string): ScrapeConfig {
-    return { job_name: jobName, static_configs: [{ targets: [target] }] };
-}
-
-function redisScrapeConfig(m: MonitoringConfig, redis: RedisTarget): ScrapeConfig {
-    const exporter = stackNames(m.stack).redisExporter(redis.name).container;
-    return {
-        job_name: redisJob(redis.name),
-        static_configs: [{ targets: [`${exporter}:${containerPorts.redisExporter}`], labels: { redis: redis.name } }],
-    };
-}
-
 /**
  * Address of Alertmanager for Prometheus. Prometheus also joins the apps' networks, where a short
  * name like `alertmanager` could be an app's own container; the container name is unique.
@@ -67,17 +56,23 @@ function appJob(app: AppTarget): ScrapeConfig {
     };
 }
 
+/** Where Prometheus reaches one container of a service. */
+function serviceTarget(m: MonitoringConfig, spec: ServiceSpec, instance: ServiceInstance): string {
+    switch (spec.scrapeAddress) {
+        case "localhost": return `localhost:${spec.containerPort}`;
+        case "container": return `${instance.names.container}:${spec.containerPort}`;
+        // node-exporter uses host networking and listens on the monitoring network's gateway only.
+        case "gateway": return `${dockerGateway(m.dockerSubnet)}:${spec.containerPort}`;
+    }
+}
+
+/** One job per container of every service that is on (model/services.ts), then the apps'. */
 function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
-    // node-exporter uses host networking and listens on the monitoring network's gateway only.
-    const node = m.nodeExporter.enabled ? [staticJob(builtinJobs.node, `${dockerGateway(m.dockerSubnet)}:${containerPorts.nodeExporter}`)] : [];
-    return [
-        staticJob(builtinJobs.prometheus, `localhost:${containerPorts.prometheus}`),
-        staticJob(builtinJobs.alertmanager, alertmanagerTarget(m)),
-        staticJob(builtinJobs.grafana, `${stackNames(m.stack).grafana.container}:${containerPorts.grafana}`),
-        ...node,
-        ...m.redis.map((redis) => redisScrapeConfig(m, redis)),
-        ...m.apps.map(appJob),
-    ];
+    const services = allServiceSpecs.flatMap((spec) => spec.settings(m) === undefined ? [] : spec.instances(m).map((instance): ScrapeConfig => {
+        const targets = [serviceTarget(m, spec, instance)];
+        return { job_name: instance.job, static_configs: [instance.labels ? { targets, labels: instance.labels } : { targets }] };
+    }));
+    return [...services, ...m.apps.map(appJob)];
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {

@@ -4,6 +4,7 @@
 import { builtinJobs, containerUids, redisJob } from "../model/catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
 import { runbookUrl, type AlertThresholds } from "../model/alerts";
+import { allServiceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
@@ -354,13 +355,22 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 
 // --- output -----------------------------------------------------------------------------------
 
+/**
+ * The rule group of each service spec (model/services.ts) that has alerts: rendered while the
+ * service runs at least one container. Prometheus' group watches the whole stack.
+ */
+const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: AlertThresholds) => RuleGroup } = {
+    prometheus: (m) => metaGroup(m),
+    nodeExporter: (_m, t) => hostGroup(t),
+    redisExporter: (_m, t) => redisGroup(t),
+};
+
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {
-    return [
-        metaGroup(m),
-        ...(m.nodeExporter.enabled ? [hostGroup(t)] : []),
-        ...(m.redis.length > 0 ? [redisGroup(t)] : []),
-        ...(m.apps.length > 0 ? [appsGroup(m, t)] : []),
-    ];
+    const services = allServiceSpecs.flatMap((spec) => {
+        const group = serviceRuleGroups[spec.key];
+        return group && spec.instances(m).length > 0 ? [group(m, t)] : [];
+    });
+    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
 }
 
 function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {

@@ -78,7 +78,9 @@ export function asPulumiConfig(project: string, values: Record<string, unknown>)
  * Runs index.ts for `stack` with its Pulumi.<stack>.yaml values plus `overrides` (which stand in
  * for `pulumi config set --secret`). Call once per process: the program is a module.
  */
-export async function runProgram(stack: string, overrides: Record<string, unknown>, secretKeys: readonly string[]): Promise<ProgramRun> {
+export async function runProgram(stack: string, overrides: Record<string, unknown>, secretKeys: readonly string[],
+    /** The program to run: index.ts unless a test builds its own (a stack no config file describes yet). */
+    program: () => Promise<Record<string, unknown>> = () => import("../index")): Promise<ProgramRun> {
     const projectFile = readProject();
     const project = projectFile.name;
     const resources: Registration[] = [];
@@ -110,10 +112,10 @@ export async function runProgram(stack: string, overrides: Record<string, unknow
             cb(err, response);
         });
     };
-    const program = (await import("../index")) as Record<string, unknown>;
+    const exports = await program();
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
-    for (const [key, value] of Object.entries(program)) {
+    for (const [key, value] of Object.entries(exports)) {
         if (!pulumi.Output.isInstance(value)) {
             outputs[key] = value;
             continue;

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { watchdogRepeatInterval } from "../render/alertmanager";
+import { prometheusCommand } from "../render/prometheus";
+import { durationMs, sizeBytes } from "../config/units";
 import { prodReceiverOverrides, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../rehearsal/harness";
 import {
@@ -135,6 +137,35 @@ test("rehearsal: Prometheus and Alertmanager reload their configuration without 
     // Alerting still works end to end after the reload: the Watchdog keeps pinging.
     const heard = pings(r).length;
     await waitFor(() => pings(r).length > heard, 2 * r.scaled(watchdogRepeatInterval) + 15_000, "a Watchdog ping after the reload");
+});
+
+test("rehearsal: Prometheus and Alertmanager run the stack's rendered command lines: retention and every other flag as deployed", async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const flagsResponse = await httpGet(`${r.urls.prometheus}/api/v1/status/flags`);
+    assert.equal(flagsResponse.status, 200);
+    const flags = (JSON.parse(flagsResponse.body) as { data: Record<string, string> }).data;
+    // Prometheus prints durations and sizes normalised (7d as 1w, 10GB as 10GiB): compare what they mean.
+    const meaning: Readonly<Record<string, (value: string) => number>> = {
+        "storage.tsdb.retention.time": durationMs,
+        "storage.tsdb.retention.size": (value) => sizeBytes(value.replace(/iB$/, "B")),
+    };
+    // prod sets 7d and 10GB; Prometheus' own defaults are 15d and no size limit.
+    assert.equal(meaning["storage.tsdb.retention.time"](flags["storage.tsdb.retention.time"]), durationMs(r.monitoring.prometheus.retentionTime));
+    assert.equal(meaning["storage.tsdb.retention.size"](flags["storage.tsdb.retention.size"]), sizeBytes(r.monitoring.prometheus.retentionSize));
+    // Every rendered flag reaches the rehearsed Prometheus: with its value unless it names a path or an address.
+    const rewritten = new Set(["config.file", "storage.tsdb.path", "web.listen-address"]);
+    for (const arg of prometheusCommand(r.monitoring)) {
+        const [flag, value] = arg.replace(/^--/, "").split(/=(.*)/s);
+        assert.ok(flag in flags, `${flag} is a flag of the rehearsed Prometheus`);
+        if (rewritten.has(flag)) continue;
+        const mean = meaning[flag];
+        if (mean) assert.equal(mean(flags[flag]), mean(value), flag);
+        else assert.equal(flags[flag], value, flag);
+    }
+    // Alertmanager got the rendered empty --cluster.listen-address: no gossip, as deployed.
+    const status = await httpGet(`${r.urls.alertmanager}/api/v2/status`);
+    assert.equal((JSON.parse(status.body) as { cluster: { status: string } }).cluster.status, "disabled");
 });
 
 test("rehearsal: a receiver answering 500 → AlertmanagerFailedToSendNotifications, delivered once it recovers", async (t) => {
