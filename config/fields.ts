@@ -27,6 +27,9 @@ export const text = z.union([z.string(), z.number()], {
         : `expected a string, got ${JSON.stringify(iss.input)}`),
 }).transform(String);
 
+/** An item of a plain list key (appNetworks, sshAllowedCidrs): only a string, as before the zod rewrite. */
+export const listText = z.string({ error: "expected a string" });
+
 /** `schema`, or undefined when unset (empty counts as unset). */
 export function optional<T>(schema: z.ZodType<T, unknown>) {
     return z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
@@ -60,9 +63,10 @@ export function flag(fallback: boolean) {
         z.boolean({ error: (iss) => `${JSON.stringify(iss.input)} is not true or false` }).default(fallback));
 }
 
-/** A list (a JSON string holding one too) of items read by `schema`; `fallback` when unset. */
+/** A list (a JSON string holding one too) of items read by `schema`; `fallback` when unset (empty counts as unset). */
 export function list<T>(schema: z.ZodType<T, unknown>, fallback: readonly T[] = []) {
     return z.preprocess((v, ctx) => {
+        if (v === "") return undefined;
         if (typeof v !== "string") return v;
         try {
             return JSON.parse(v);

@@ -12,7 +12,7 @@ import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../
 import { containerMemoryMb, severities, type AppTarget, type HostConfig, type HostMode, type MonitoringConfig, type Severity, type StackConfig } from "../model/stack";
 import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
-import { checkedText, flag, isUnknownField, item, list, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
+import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { didYouMean } from "./suggest";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
@@ -87,7 +87,7 @@ class Reader {
     }
 
     stringList(key: string, fallback: readonly string[]): string[] {
-        return this.parse(key, list(text, fallback), [...fallback]);
+        return this.parse(key, list(listText, fallback), [...fallback]);
     }
 
     /** Structured values arrive as JSON strings from `pulumi config`, as YAML values from files. */

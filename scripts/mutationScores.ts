@@ -60,15 +60,21 @@ function mutantsByFile(report: unknown): Map<string, readonly ReportMutant[]> {
     return byFile;
 }
 
-/** Score of each layer, counting each reported file in the first layer whose glob matches it. */
+/** Whether `file` is in a layer: matched by one of its globs and by none of its `!` globs (as Stryker's `mutate` reads them). */
+export function inLayer(globs: readonly string[], file: string): boolean {
+    const excluded = globs.filter((g) => g.startsWith("!")).map((g) => globToRegExp(g.slice(1)));
+    const included = globs.filter((g) => !g.startsWith("!")).map(globToRegExp);
+    return included.some((p) => p.test(file)) && !excluded.some((p) => p.test(file));
+}
+
+/** Score of each layer, counting each reported file in the first layer whose globs take it. */
 export function layerScores(report: unknown, layers: Record<string, readonly string[]>): LayerScore[] {
     const byFile = mutantsByFile(report);
     const claimed = new Set<string>();
     return Object.entries(layers).map(([layer, globs]) => {
-        const patterns = globs.map(globToRegExp);
         let killed = 0, survived = 0, noCoverage = 0, ignored = 0;
         for (const [file, mutants] of byFile) {
-            if (claimed.has(file) || !patterns.some((p) => p.test(file))) continue;
+            if (claimed.has(file) || !inLayer(globs, file)) continue;
             claimed.add(file);
             for (const { status } of mutants) {
                 if (detectedStates.has(status)) killed++;

@@ -7,7 +7,7 @@ import { thresholdSpecs } from "../model/alerts";
 import { parseAlertThresholds } from "../config/thresholds";
 import { hetznerServerTypes, hostReservedMemoryMb } from "../model/catalog";
 import { ConfigError, parseStackConfig, undecryptedSecret, type ParseOptions } from "../config/parse";
-import { type Receiver } from "../model/receivers";
+import { receiverTypes, type Receiver } from "../model/receivers";
 import { durationMs, isIpv4Cidr, isIpv6Cidr } from "../config/units";
 import { containerMemoryMb, type StackConfig } from "../model/stack";
 
@@ -69,16 +69,18 @@ test("a refused config lists every problem, counted, one per line", () => {
 });
 
 test("scalar keys: numbers as text, booleans as text, empty as unset, anything else named", () => {
-    const config = accepted({ grafanaPort: "3001", ipv6: "false", protect: false, ipv4: "true", sshUser: 42, serverName: "", environment: "" });
+    const config = accepted({ grafanaPort: "3001", ipv6: "false", protect: false, ipv4: "true", grafanaAdminUser: 42, serverName: "", environment: "" });
     assert.equal(config.monitoring.grafana.port, 3001);
     assert.equal(config.host.ipv6, false);
     assert.equal(config.host.ipv4, true);
     assert.equal(config.host.protect, false);
-    assert.equal(config.host.sshUser, "42");
+    assert.equal(config.monitoring.grafana.adminUser, "42");
     assert.equal(config.host.serverName, "monitoring-test");
     assert.equal(config.monitoring.environment, "test");
     refused({ ipv6: "yes" }, /^ipv6: "yes" is not true or false$/);
     refused({ sshUser: ["a"] }, /^sshUser: expected a string, got \["a"\]$/);
+    // A number is read as its text and then checked like any text: 42 is no POSIX user name.
+    refused({ sshUser: 42 }, /^sshUser: "42" is not a POSIX user name/);
     refused({ grafanaPort: "80.5" }, /^grafanaPort: "80.5" is not a whole number from 1 to 65535$/);
 });
 
@@ -116,7 +118,10 @@ test("images are pinned by tag or digest, lowercase, never latest", () => {
 });
 
 test("retention size, log size, subnet and config root have their shapes", () => {
-    for (const ok of ["512MB", "1.5GB", "1TB", "100B"]) assert.equal(accepted({ retentionSize: ok }).monitoring.prometheus.retentionSize, ok);
+    for (const ok of ["512MB", "1.5GB", "100B"]) assert.equal(accepted({ retentionSize: ok }).monitoring.prometheus.retentionSize, ok);
+    // TB is a unit too; on a Hetzner server the size must also fit its disk, on an SSH host (disk unknown) only the shape counts.
+    assert.equal(accepted({ hostMode: "ssh", sshHost: "203.0.113.7", retentionSize: "1TB" }).monitoring.prometheus.retentionSize, "1TB");
+    refused({ retentionSize: "1TB" }, /^retentionSize: 1TB does not fit cx23's 40 GB disk/);
     for (const bad of ["5G", "GB", "5 GB", "x5GB"]) refused({ retentionSize: bad }, /^retentionSize: .* is not a size/);
     for (const ok of ["512k", "10m", "1g"]) assert.equal(accepted({ logMaxSize: ok }).monitoring.logMaxSize, ok);
     for (const bad of ["10MB", "m", "10 m", "10mx"]) refused({ logMaxSize: bad }, /^logMaxSize: .* must look like 10m or 512k$/);
@@ -124,7 +129,11 @@ test("retention size, log size, subnet and config root have their shapes", () =>
     refused({ dockerSubnet: "10.9.0.0/30" }, /^dockerSubnet: "10.9.0.0\/30" must be an IPv4 CIDR of \/29 or larger/);
     refused({ dockerSubnet: "fd00::/64" }, /^dockerSubnet: /);
     assert.equal(accepted({ configRoot: "/srv/mon-1.d/x_y" }).monitoring.configRoot, "/srv/mon-1.d/x_y");
-    for (const bad of ["srv/mon", "/srv/mon/", "/srv/mon x", "/"]) refused({ configRoot: bad }, /^configRoot: .* must be an absolute path without a trailing \/$/);
+    // A trailing / (or //, ./) is normalised away; the path must be absolute, plain and outside the system's directories.
+    assert.equal(accepted({ configRoot: "/srv/mon/" }).monitoring.configRoot, "/srv/mon");
+    refused({ configRoot: "srv/mon" }, /^configRoot: "srv\/mon" is not an absolute path; write it like \/opt\/monitoring$/);
+    refused({ configRoot: "/srv/mon x" }, /^configRoot: "\/srv\/mon x" may only use letters, digits, ., _, - and \/; write it like \/opt\/monitoring$/);
+    refused({ configRoot: "/" }, /^configRoot: "\/" is the root directory; /);
 });
 
 test("a scrape timeout equal to the interval is fine, and durations are checked for every timing key", () => {
@@ -205,7 +214,7 @@ test("apps: defaults, accepted target forms, and each field's check", () => {
     refused({ apps: [{ ...app0, metricsPath: "metrics" }] }, /^apps\[0\]\.metricsPath: "metrics" must start with \/$/);
     refused({ apps: [{ ...app0, scheme: "ftp" }] }, /^apps\[0\]\.scheme: "ftp" must be http or https$/);
     refused({ apps: [{ ...app0, labels: ["team"] }] }, /^apps\[0\]\.labels: expected a map of label name to value$/);
-    refused({ apps: [{ ...app0, labels: { __name__: "x" } }] }, /^apps\[0\]\.labels\.__name__: not a valid Prometheus label name$/);
+    refused({ apps: [{ ...app0, labels: { __name__: "x" } }] }, /^apps\[0\]\.labels\.__name__: names starting with __ are reserved for Prometheus' own labels \(__address__, __metrics_path__ …\); remove it or rename it$/);
     refused({ apps: [{ ...app0 }, { ...app0, job: "redis-main" }], redis: [{ name: "main", address: "redis:6379" }] }, /^apps\[1\]\.job: job name "redis-main" is used twice/);
 });
 
@@ -216,10 +225,10 @@ test("app metrics: own names, milliseconds, an error counter and an error-status
     assert.equal(app.metrics.durationUnit, "milliseconds");
     assert.equal(app.metrics.errorStatus, "5..|429");
     assert.equal(app.metrics.statusLabel, "code");
-    refused({ apps: [{ ...app0, errorsMetric: "errs-total" }] }, /^apps\[0\]\.errorsMetric: "errs-total" is not a Prometheus metric name$/);
+    refused({ apps: [{ ...app0, errorsMetric: "errs-total" }] }, /^apps\[0\]\.errorsMetric: "errs-total" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit$/);
     refused({ apps: [{ ...app0, errorStatus: "5..(" }] }, /^apps\[0\]\.errorStatus: "5..\(" is not a regular expression/);
-    refused({ apps: [{ ...app0, statusLabel: "1code" }] }, /^apps\[0\]\.statusLabel: "1code" is not a Prometheus metric name$/);
-    refused({ apps: [{ ...app0, durationMetric: "a b" }] }, /^apps\[0\]\.durationMetric: "a b" is not a Prometheus metric name$/);
+    refused({ apps: [{ ...app0, statusLabel: "1code" }] }, /^apps\[0\]\.statusLabel: "1code" is not a label name the app can set; use letters, digits and _ \(not job, not starting with __\), e\.g\. status or code$/);
+    refused({ apps: [{ ...app0, durationMetric: "a b" }] }, /^apps\[0\]\.durationMetric: "a b" is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit$/);
 });
 
 test("redis targets: name, address and password, each checked, names unique", () => {
@@ -351,7 +360,7 @@ test("a missing field is reported once, as required, not also as malformed", () 
 test("the messages list the values that would be accepted", () => {
     refused({ serverType: "cx22" }, new RegExp(`^serverType: "cx22" is not a current Hetzner server type; use one of ${Object.keys(hetznerServerTypes).join(", ")}$`));
     refused({ location: "mars" }, /^location: "mars" is not a Hetzner location; use one of fsn1, nbg1, hel1, ash, hil, sin$/);
-    refused({ receivers: [{ name: "x", type: "sms" }] }, /^receivers\[0\]\.type: "sms" is not one of telegram, discord, slack, pagerduty, email, webhook$/);
+    refused({ receivers: [{ name: "x", type: "sms" }] }, new RegExp(`^receivers\\[0\\]\\.type: "sms" is not one of ${receiverTypes.join(", ")}$`));
 });
 
 test("a Grafana password of exactly 12 characters is long enough", () => {

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { projectDir } from "../config/stackFiles";
-import { currentScoreTable, globToRegExp, layerScores, readLayers, readmeEnd, readmeStart, regenerateScores } from "../scripts/mutationScores";
+import { currentScoreTable, globToRegExp, inLayer, layerScores, readLayers, readmeEnd, readmeStart, regenerateScores } from "../scripts/mutationScores";
 
 test("layer globs: ** spans folders (or none), * stays within one name, dots are literal", () => {
     const cases: [string, string, boolean][] = [
@@ -39,6 +39,13 @@ test("a layer's score is killed and timed-out mutants over all but ignored and i
     ]);
 });
 
+test("a ! glob takes a file out of its layer, as it does out of Stryker's mutate list", () => {
+    const report = { files: { "config/parse.ts": { mutants: [{ status: "Killed" }] }, "config/program.ts": { mutants: [{ status: "NoCoverage" }] } } };
+    const [config] = layerScores(report, { config: ["config/**/*.ts", "!config/program.ts"] });
+    assert.equal(config.killed, 1);
+    assert.equal(config.noCoverage, 0, "config/program.ts is not counted");
+});
+
 test("a file matched by two layers counts once, in the first", () => {
     const report = { files: { "components/alerts.ts": { mutants: [{ status: "Killed" }] } } };
     const [first, second] = layerScores(report, { config: ["components/*.ts"], model: ["components/alerts.ts"] });
@@ -50,6 +57,18 @@ test("the layers file lists render and config and skips $comment keys", () => {
     const layers = readLayers();
     assert.ok(layers.render.length > 0 && layers.config.length > 0);
     assert.ok(!Object.keys(layers).some((k) => k.startsWith("$")));
+});
+
+test("the layers take every file of render/, config/ and model/ but the Pulumi-bound config/program.ts, and nothing test-only", () => {
+    const layers = readLayers();
+    const inAny = (file: string) => Object.values(layers).some((globs) => inLayer(globs, file));
+    for (const folder of ["render", "config", "model"]) {
+        for (const name of fs.readdirSync(path.join(projectDir, folder)).filter((n) => n.endsWith(".ts"))) {
+            const file = `${folder}/${name}`;
+            assert.equal(inAny(file), file !== "config/program.ts", file);
+        }
+    }
+    for (const file of ["rehearsal/skew.ts", "test/monitoringMetrics.ts", "components/host.ts"]) assert.ok(!inAny(file), file);
 });
 
 test("the README block is replaced between its markers and nothing else changes", () => {

@@ -62,7 +62,10 @@ test("the dashboards provider reads the mounted folder every 30 s, folders from 
 });
 
 test("every dashboard becomes one file below grafana/dashboards, readable by Grafana's user, not a secret", () => {
-    const dashboards = [{ relativePath: "Hosts/node.json", content: "{\"a\":1}" }, { relativePath: "top.json", content: "{}" }];
+    // Grafana needs a dashboard to be a JSON object with a string uid (render/grafana.ts refuses anything else).
+    const node = JSON.stringify({ uid: "node", a: 1 });
+    const top = JSON.stringify({ uid: "top" });
+    const dashboards = [{ relativePath: "Hosts/node.json", content: node }, { relativePath: "top.json", content: top }];
     const files = renderGrafana(monitoring, dashboards);
     assert.equal(files.length, 4);
     for (const f of files) {
@@ -70,23 +73,25 @@ test("every dashboard becomes one file below grafana/dashboards, readable by Gra
         assert.equal(f.secret, false, f.path);
     }
     assert.deepEqual(files.slice(2).map((f) => [f.path, f.content]), [
-        ["grafana/dashboards/Hosts/node.json", "{\"a\":1}"],
-        ["grafana/dashboards/top.json", "{}"],
+        ["grafana/dashboards/Hosts/node.json", node],
+        ["grafana/dashboards/top.json", top],
     ]);
 });
 
 test("a dashboard file name Grafana's folders cannot carry is refused, naming the file", () => {
     for (const bad of ["a/b/c.json", "Hosts/node.yaml", "Ho$ts/node.json", "../x.json", "Hosts/no de.json", "/abs.json"]) {
-        assert.throws(() => renderGrafana(monitoring, [{ relativePath: bad, content: "{}" }]), (e: Error) => e.message.startsWith(`dashboards/${bad}:`), bad);
+        assert.throws(() => renderGrafana(monitoring, [{ relativePath: bad, content: "{\"uid\":\"x\"}" }]), (e: Error) => e.message.startsWith(`dashboards/${bad}:`), bad);
     }
     for (const good of ["My Folder_1/a-b.c.json", "x.json"]) {
-        assert.doesNotThrow(() => renderGrafana(monitoring, [{ relativePath: good, content: "{}" }]), good);
+        assert.doesNotThrow(() => renderGrafana(monitoring, [{ relativePath: good, content: "{\"uid\":\"x\"}" }]), good);
     }
 });
 
 test("Grafana's environment names the password file, never a password, and closes anonymous access and sign-up", () => {
     const env = grafanaEnvironment(monitoring);
     assert.deepEqual(env, {
+        // Provisioning is read through the release the swap script made current (render/swap.ts).
+        GF_PATHS_PROVISIONING: containerPaths.grafanaProvisioningDir,
         GF_SECURITY_ADMIN_USER: "ops",
         GF_SECURITY_ADMIN_PASSWORD__FILE: `${containerPaths.grafanaSecretsDir}/admin_password`,
         GF_AUTH_ANONYMOUS_ENABLED: "false",
