@@ -15,17 +15,13 @@ export default {
     tap: {
         // The fast unit tests only: not the live rehearsals, not the Pulumi-mock program tests
         // (seconds per file; they would run for nearly every mutant), not the bench.
-        // Not test/host.test.ts (Pulumi mocks), metadata-block (network namespaces), swap (live
+        // Not test/components/ (Pulumi mocks), metadata-block (network namespaces), swap (live
         // processes), thresholds (a promtool run per threshold).
         testFiles: [
-            "test/cloud-init.test.ts",
-            "test/config*.test.ts",
-            "test/dashboard-thresholds.test.ts",
-            "test/dashboards.test.ts",
-            "test/remote-files.test.ts",
-            "test/render-*.test.ts",
-            "test/rules*.test.ts",
-            "test/tools.test.ts",
+            "test/config/*.test.ts",
+            "test/render/*.test.ts",
+            "test/integration/rules.test.ts",
+            "test/integration/tools.test.ts",
         ],
         nodeArgs: ["--test-reporter=tap", "--import", "tsx", "-r", "{{hookFile}}", "{{testFile}}"],
     },

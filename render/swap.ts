@@ -1,7 +1,7 @@
 // The swap script: how a configuration change reaches a running service, or does not.
 // Pure: a plan in, POSIX shell text out. The components run it on the host after Pulumi has
 // written the new files to a staging directory; the rehearsal runs the same text against local
-// processes; test/swap.test.ts runs it with Debian's promtool and amtool.
+// processes; test/integration/swap.test.ts runs it with Debian's promtool and amtool.
 //
 // Layout of a service's host directory (mounted read-only into its container):
 //   releases/<id>/…       one directory per validated file set, never edited after the check

@@ -1,6 +1,6 @@
 // npm run snapshot: what every committed stack renders, pinned as one SHA-256 per file (the files
 // of `npm run render`) and per container (image, command line, environment, healthcheck, mounts,
-// from render/services.ts), in test/rendered-snapshot.json. test/rendered-snapshot.test.ts fails
+// from render/services.ts), in test/rendered-snapshot.json. test/render/rendered-snapshot.test.ts fails
 // when any of it changes: regenerate only for a deliberate change, and name it in the commit.
 import { createHash } from "crypto";
 import * as fs from "fs";

@@ -1,7 +1,7 @@
 // Metric names the dashboards (dashboards/src) and the rules (render/rules.ts) may use, per
 // exporter, for the versions this stack deploys: each exporter's from its spec (model/services.ts),
 // plus Prometheus' synthetic series and what the app rules expect. A dashboard or
-// rule that queries a name not listed here fails test/dashboards.test.ts: either the name is
+// rule that queries a name not listed here fails test/render/dashboards.test.ts: either the name is
 // misspelt, or it was renamed in a new exporter version, or it must be added here on purpose.
 import { appMetricDefaults } from "../model/alerts";
 import { appRecordingRules } from "../render/mixin";

@@ -1,0 +1,83 @@
+// The shell text that writes a config file on the host, run for real with bash in a temporary
+// directory: the mode and owner the README promises (secrets 0400, other files 0444, both owned by
+// the service's uid) are what the file gets, not only what the text says.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { containerUids } from "../../model/catalog";
+import { writeFileCommand } from "../../render/hostCommands";
+
+/** The one place that knows how a file write is rendered: re-point it when that function changes. */
+const renderWrite = (file: string, owner: number, secret: boolean): string => writeFileCommand(file, owner, secret);
+
+const isRoot = process.getuid?.() === 0;
+
+/**
+ * Runs `script` with `content` on stdin. `sudo` is a shim that runs its arguments (the test never
+ * elevates); without root, an `install` shim drops -o/-g so the write still happens as this user.
+ */
+function runWrite(dir: string, script: string, content: string): void {
+    const shims = path.join(dir, "shims");
+    fs.mkdirSync(shims);
+    fs.writeFileSync(path.join(shims, "sudo"), '#!/bin/sh\nexec "$@"\n', { mode: 0o755 });
+    if (!isRoot) {
+        fs.writeFileSync(path.join(shims, "install"), [
+            "#!/bin/bash",
+            "args=()",
+            'while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done',
+            'exec /usr/bin/install "${args[@]}"',
+        ].join("\n") + "\n", { mode: 0o755 });
+    }
+    // stdin through a real pipe, as over SSH: node's own stdio pipes are sockets, which /dev/stdin cannot open.
+    const input = path.join(dir, "stdin");
+    fs.writeFileSync(input, content);
+    const result = spawnSync("bash", ["-c", 'cat "$1" | bash -c "$2"', "write", input, script],
+        { encoding: "utf8", env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? ""}` } });
+    assert.equal(result.status, 0, `the write failed:\n${script}\n${result.stderr}`);
+}
+
+function inTempDir(check: (dir: string) => void): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "remote-files-"));
+    try {
+        check(dir);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+const cases = [
+    { what: "a secret file", secret: true, mode: 0o400, owner: containerUids.alertmanager, relative: "alertmanager/secrets/chat-bot_token", content: "123:token\n" },
+    { what: "a config file", secret: false, mode: 0o444, owner: containerUids.prometheus, relative: "prometheus/prometheus.yml", content: "global: {}\n" },
+    // Quoting: a configRoot with a space and a quote still lands where it says.
+    { what: "a file below an awkward path", secret: false, mode: 0o444, owner: containerUids.grafana, relative: "it's here/grafana/x.json", content: "{}" },
+];
+
+for (const c of cases) {
+    test(`the rendered write command creates ${c.what} with mode ${c.mode.toString(8).padStart(4, "0")}${isRoot ? ` owned by ${c.owner}` : ""}`, () => {
+        inTempDir((dir) => {
+            const target = path.join(dir, "root", c.relative);
+            runWrite(dir, renderWrite(target, c.owner, c.secret), c.content);
+            const stat = fs.statSync(target);
+            assert.equal((stat.mode & 0o7777).toString(8), c.mode.toString(8), `mode of ${c.relative}`);
+            assert.equal(fs.readFileSync(target, "utf8"), c.content);
+            // CI runs as root, so there the owner is checked too.
+            if (isRoot) assert.deepEqual([stat.uid, stat.gid], [c.owner, c.owner], `owner of ${c.relative}`);
+            assert.equal(fs.statSync(path.dirname(target)).mode & 0o777, 0o755, "its directory is searchable by the service");
+            assert.deepEqual(fs.readdirSync(path.dirname(target)), [path.basename(target)], "no temporary file is left behind");
+        });
+    });
+}
+
+test("a rewrite replaces the content and keeps the mode of a secret", () => {
+    inTempDir((dir) => {
+        const target = path.join(dir, "root", "alertmanager/secrets/x");
+        runWrite(dir, renderWrite(target, containerUids.alertmanager, true), "old");
+        for (const scratch of ["shims", "stdin"]) fs.rmSync(path.join(dir, scratch), { recursive: true });
+        runWrite(dir, renderWrite(target, containerUids.alertmanager, true), "new");
+        assert.equal(fs.readFileSync(target, "utf8"), "new");
+        assert.equal(fs.statSync(target).mode & 0o7777, 0o400);
+    });
+});
