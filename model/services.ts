@@ -71,6 +71,11 @@ export interface ServiceSpec {
     readonly scrapeAddress: ScrapeAddress;
     /** Metric names it exports that dashboards and rules may use (for the versions the stack pins). */
     readonly exportedMetrics: readonly string[];
+    /**
+     * Its dashboards (`<Folder>/<name>.json` below dashboards/): provisioned while the stack runs the
+     * service, left out while it does not (no Redis dashboard of empty panels without a `redis` entry).
+     */
+    readonly dashboards: readonly string[];
     /** How the rehearsal runs it: Debian's binary (and package), or a stub that only answers scrapes. */
     readonly rehearsal: { readonly binary: string; readonly debianPackage: string } | "stub";
 }
@@ -194,6 +199,7 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         // The apps' networks and host.docker.internal: it scrapes the apps.
         networks: "stackAndApps", healthPath: "/-/healthy", scrapeAddress: "localhost",
         exportedMetrics: prometheusMetrics,
+        dashboards: ["Monitoring/overview.json", "Monitoring/monitoring-self.json"],
         rehearsal: { binary: "prometheus", debianPackage: "prometheus" },
     },
     alertmanager: {
@@ -205,6 +211,7 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         configDir: { hostDir: hostDirs.alertmanager, mount: configMounts.alertmanager }, dataPath: containerPaths.alertmanagerData,
         networks: "stack", healthPath: "/-/healthy", scrapeAddress: "container",
         exportedMetrics: alertmanagerMetrics,
+        dashboards: [],
         rehearsal: { binary: "prometheus-alertmanager", debianPackage: "prometheus-alertmanager" },
     },
     grafana: {
@@ -216,6 +223,7 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         configDir: { hostDir: hostDirs.grafana, mount: configMounts.grafana }, dataPath: containerPaths.grafanaData,
         networks: "stack", healthPath: "/api/health", scrapeAddress: "container",
         exportedMetrics: [],
+        dashboards: [],
         rehearsal: "stub",
     },
     nodeExporter: {
@@ -228,6 +236,7 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         setUser: true,
         networks: "host", healthPath: "/metrics", scrapeAddress: "gateway",
         exportedMetrics: nodeExporterMetrics,
+        dashboards: ["Hosts/host.json"],
         rehearsal: { binary: "prometheus-node-exporter", debianPackage: "prometheus-node-exporter" },
     },
     redisExporter: {
@@ -241,6 +250,7 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         // The apps' networks and host.docker.internal: the Redis servers are the apps'.
         networks: "stackAndApps", healthPath: "/health", scrapeAddress: "container",
         exportedMetrics: redisExporterMetrics,
+        dashboards: ["Redis/redis.json"],
         rehearsal: { binary: "prometheus-redis-exporter", debianPackage: "prometheus-redis-exporter" },
     },
     // A skeleton: off until a stack sets blackboxExporter (probes and their keys come with a later issue).
@@ -254,12 +264,22 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         // It probes the apps where they run.
         networks: "stackAndApps", healthPath: "/-/healthy", scrapeAddress: "container",
         exportedMetrics: blackboxExporterMetrics,
+        dashboards: [],
         rehearsal: { binary: "prometheus-blackbox-exporter", debianPackage: "prometheus-blackbox-exporter" },
     },
 };
 
 /** Every spec, in rendering order. */
 export const allServiceSpecs: readonly ServiceSpec[] = serviceKeys.map((k) => serviceSpecs[k]);
+
+/**
+ * Whether a dashboard (`<Folder>/<name>.json`) belongs on this stack's Grafana: a service's
+ * dashboard while the stack runs that service; a dashboard no service owns (the apps') always.
+ */
+export function dashboardProvisioned(m: MonitoringConfig, relativePath: string): boolean {
+    const owners = allServiceSpecs.filter((spec) => spec.dashboards.includes(relativePath));
+    return owners.length === 0 || owners.some((spec) => spec.instances(m).length > 0);
+}
 
 /** The blackbox exporter's pinned image and memory limit, for the keys the probes issue adds. */
 export const blackboxExporterDefaults: ServiceSettings = { image: "prom/blackbox-exporter:v0.27.0", memoryMb: 64 };

@@ -6,6 +6,7 @@ import { MonitoringConfig } from "../model/stack";
 import { hostDirs, RenderedFile, yamlText } from "./files";
 import { datasourceUids } from "./mixin";
 import { serviceAliases } from "../model/names";
+import { dashboardProvisioned } from "../model/services";
 
 /** A dashboard JSON file below dashboards/; its folder in Grafana is its sub-folder. */
 export interface DashboardSource {
@@ -64,7 +65,8 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || typeof (parsed as { uid?: unknown }).uid !== "string") {
             throw new Error(`dashboards/${d.relativePath} is not a dashboard: a JSON object with a string uid is required`);
         }
-        files.push({ path: `${hostDirs.grafana}/dashboards/${d.relativePath}`, content: d.content, secret: false, owner });
+        // Checked either way, so a broken dashboard fails before the stack that shows it exists.
+        if (dashboardProvisioned(m, d.relativePath)) files.push({ path: `${hostDirs.grafana}/dashboards/${d.relativePath}`, content: d.content, secret: false, owner });
     }
     return files;
 }

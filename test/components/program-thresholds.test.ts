@@ -12,7 +12,8 @@ const diskFreeCriticalPercent = 8;
 let run: ProgramRun;
 
 before(async () => {
-    run = await runProgram("local", { alertThresholds: { diskFreeWarningPercent, diskFreeCriticalPercent } }, []);
+    // With a Redis to watch, every committed dashboard is provisioned (the Redis one only with a `redis` entry).
+    run = await runProgram("local", { alertThresholds: { diskFreeWarningPercent, diskFreeCriticalPercent }, redis: [{ name: "main", address: "redis:6379" }] }, []);
 });
 
 /** What the program writes to `<configRoot>/<relative>`: the stdin of that file's write command. */

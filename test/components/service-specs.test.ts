@@ -9,7 +9,9 @@ import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
 import { type MonitoringConfig } from "../../model/stack";
 import { stackRawConfig } from "../../config/stackFiles";
-import { blackboxExporterDefaults, blackboxJob, serviceSpecs } from "../../model/services";
+import { allServiceSpecs, blackboxExporterDefaults, blackboxJob, serviceSpecs } from "../../model/services";
+import { dashboardsDir } from "../../config/stackFiles";
+import { readDashboards, renderGrafana } from "../../render/grafana";
 import { renderPrometheus } from "../../render/prometheus";
 import { renderServices } from "../../render/services";
 import { rehearsalBinaries } from "../../rehearsal/harness";
@@ -94,4 +96,20 @@ test("every container's rehearsed command line is its rendered one with only pat
     assert.ok(rehearsed.includes(`--storage.tsdb.retention.size=${m.prometheus.retentionSize}`));
     assert.ok(rehearsed.includes("--config.file=/tmp/r/prometheus/current/prometheus.yml"));
     assert.ok(rehearsed.includes("--storage.tsdb.path=/tmp/r/data"));
+});
+
+test("a service's dashboards are provisioned while the stack runs it, and every dashboard a spec names exists", () => {
+    const committed = readDashboards(dashboardsDir).map((d) => d.relativePath);
+    for (const spec of allServiceSpecs) {
+        for (const d of spec.dashboards) assert.ok(committed.includes(d), `${spec.key} names dashboards/${d}, which does not exist`);
+    }
+    const provisioned = (overrides: Record<string, unknown>) =>
+        renderGrafana(parseStackConfig("test", { hostMode: "local", ...overrides }).monitoring, readDashboards(dashboardsDir))
+            .map((f) => f.path.replace(/^grafana\/dashboards\//, "")).filter((p) => p.endsWith(".json"));
+    const withRedis = provisioned({ redis: [{ name: "main", address: "redis:6379" }] });
+    assert.deepEqual(withRedis.sort(), [...committed].sort(), "a stack running every service gets every dashboard");
+    const plain = provisioned({ nodeExporter: false });
+    assert.ok(!plain.includes("Redis/redis.json"), "no Redis dashboard without a redis entry");
+    assert.ok(!plain.includes("Hosts/host.json"), "no host dashboard without node-exporter");
+    assert.ok(plain.includes("Monitoring/overview.json") && plain.includes("Applications/applications.json"), "the rest stays");
 });

@@ -119,6 +119,10 @@ test("npm run render builds the dashboards with the stack's alertThresholds", ()
         fs.writeFileSync(path.join(dir, "Pulumi.tuned.yaml"), [
             "config:",
             "  vps-monitoring:hostMode: local",
+            // A Redis to watch: its dashboard is provisioned only for stacks that have one.
+            "  vps-monitoring:redis:",
+            "    - name: main",
+            "      address: redis:6379",
             "  vps-monitoring:alertThresholds:",
             ...thresholds.map(([name, value]) => `    ${name}: ${value}`),
             "",
