@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { alertmanagerConfigFile, watchdogRepeatInterval } from "../../render/alertmanager";
 import { rulesDir } from "../../render/rules";
+import { redisJob } from "../../model/catalog";
 import type { RenderedFile } from "../../render/files";
 import { prodReceiverOverrides } from "../../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../../rehearsal/harness";
@@ -99,6 +100,11 @@ test("rehearsal: after the refused changes, restarted Prometheus and Alertmanage
     await waitFor(async () => (await ruleGroups(r)).length === groups.length, 10_000, "Prometheus' rule groups after the restart");
     assert.deepEqual(await ruleGroups(r), groups, "the same rules as before the refused change, none of the broken file");
     assert.equal(await amMetric(r, "alertmanager_config_hash"), hash, "Alertmanager started on the last good configuration");
+    // The paging bound is measured from a settled stack, as in the other scenarios: the restarted
+    // pipeline has delivered (a Watchdog ping went rule → Prometheus → Alertmanager → receiver)
+    // and the restarted Prometheus has scraped the Redis exporter. Start-up time is not paging time.
+    await aPingAfterNow(r, "after the restarts");
+    await waitFor(async () => (await r.prometheus.query(`up{job="${redisJob("main")}"} == 1`)).length === 1, 10_000, "the Redis exporter scraped after the restart");
     const sent = telegram(r, "RedisDown", "Firing").length;
     await r.stopRedis("main");
     try {
