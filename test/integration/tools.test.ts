@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { load } from "js-yaml";
@@ -17,15 +16,7 @@ import { alertmanagerSecrets, debianAlertmanagerVersion, forDebianAlertmanager }
 import { receiverSpecs, receiverTypes } from "../../model/receivers";
 import { stackRawConfig } from "../../config/stackFiles";
 import { runTool, toolAvailable } from "../externalTools";
-
-function inTempDir(check: (dir: string) => void): void {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-check-"));
-    try {
-        check(dir);
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
+import { inTempDir } from "../tempDir";
 
 function write(dir: string, relativePath: string, content: string): string {
     const file = path.join(dir, relativePath);
@@ -89,11 +80,11 @@ const cases: [string, () => MonitoringConfig][] = [["prod stack", prodMonitoring
 
 for (const [name, monitoring] of cases) {
     test(`promtool accepts prometheus.yml: ${name}`, (t) => {
-        if (toolAvailable(t, "promtool")) inTempDir((dir) => checkPrometheus(dir, monitoring()));
+        if (toolAvailable(t, "promtool")) inTempDir("render-check", (dir) => checkPrometheus(dir, monitoring()));
     });
 
     test(`amtool accepts alertmanager.yml: ${name}`, (t) => {
-        if (toolAvailable(t, "amtool")) inTempDir((dir) => checkAlertmanager(dir, monitoring()));
+        if (toolAvailable(t, "amtool")) inTempDir("render-check", (dir) => checkAlertmanager(dir, monitoring()));
     });
 }
 
@@ -123,7 +114,7 @@ for (const [type, spec] of Object.entries(receiverSpecs)) {
     const { configsKey, secretField, secretFileSince } = spec.alertmanager;
     const accepted = Number(secretFileSince.split(".")[1]) <= Number(debianAlertmanagerVersion.split(".")[1]);
     test(`amtool ${debianAlertmanagerVersion} ${accepted ? "accepts" : "rejects"} ${type}'s ${secretField}_file (added in ${secretFileSince})`, (t) => {
-        if (toolAvailable(t, "amtool")) inTempDir((dir) => assert.equal(amtoolAcceptsAsRendered(dir, configsKey), accepted));
+        if (toolAvailable(t, "amtool")) inTempDir("render-check", (dir) => assert.equal(amtoolAcceptsAsRendered(dir, configsKey), accepted));
     });
 }
 
@@ -179,7 +170,7 @@ for (const withSwitch of [true, false]) {
     test(`amtool routes Watchdog only to ${withSwitch ? "the dead man's switch" : "nobody"} and each severity only to its subscribers (an info subscriber exists)`, (t) => {
         if (!toolAvailable(t, "amtool")) return;
         const { monitoring, check } = routingCase(withSwitch);
-        inTempDir((dir) => {
+        inTempDir("render-check", (dir) => {
             const files = renderAlertmanager(monitoring);
             const main = files.find((f) => f.path === alertmanagerConfigFile);
             assert.ok(main);

@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { containerUids } from "../../model/catalog";
 import { writeFileCommand } from "../../render/hostCommands";
+import { inTempDir } from "../tempDir";
 
 /** The one place that knows how a file write is rendered: re-point it when that function changes. */
 const renderWrite = (file: string, owner: number, secret: boolean): string => writeFileCommand(file, owner, secret);
@@ -39,15 +39,6 @@ function runWrite(dir: string, script: string, content: string): void {
     assert.equal(result.status, 0, `the write failed:\n${script}\n${result.stderr}`);
 }
 
-function inTempDir(check: (dir: string) => void): void {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "remote-files-"));
-    try {
-        check(dir);
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
-
 const cases = [
     { what: "a secret file", secret: true, mode: 0o400, owner: containerUids.alertmanager, relative: "alertmanager/secrets/chat-bot_token", content: "123:token\n" },
     { what: "a config file", secret: false, mode: 0o444, owner: containerUids.prometheus, relative: "prometheus/prometheus.yml", content: "global: {}\n" },
@@ -57,7 +48,7 @@ const cases = [
 
 for (const c of cases) {
     test(`the rendered write command creates ${c.what} with mode ${c.mode.toString(8).padStart(4, "0")}${isRoot ? ` owned by ${c.owner}` : ""}`, () => {
-        inTempDir((dir) => {
+        inTempDir("remote-files", (dir) => {
             const target = path.join(dir, "root", c.relative);
             runWrite(dir, renderWrite(target, c.owner, c.secret), c.content);
             const stat = fs.statSync(target);
@@ -72,7 +63,7 @@ for (const c of cases) {
 }
 
 test("a rewrite replaces the content and keeps the mode of a secret", () => {
-    inTempDir((dir) => {
+    inTempDir("remote-files", (dir) => {
         const target = path.join(dir, "root", "alertmanager/secrets/x");
         runWrite(dir, renderWrite(target, containerUids.alertmanager, true), "old");
         for (const scratch of ["shims", "stdin"]) fs.rmSync(path.join(dir, scratch), { recursive: true });
