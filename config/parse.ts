@@ -421,6 +421,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         logMaxSize: r.string("logMaxSize", "10m"),
         logMaxFiles: r.integer("logMaxFiles", 3, 1, 100),
         apps, redis, receivers,
+        // Filled by their parsers: probes (issue 14), hosts (issue 13).
+        probes: [], hosts: [],
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
     };

@@ -1,6 +1,8 @@
 // The validated, typed description of one stack: what config/ produces and render/ and
 // components/ consume. Types only (and what follows from them alone); no parsing here.
 import type { AlertThresholds } from "./alerts";
+import type { FleetHost, PrivateNetworkConfig } from "./fleet";
+import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
 
 export type Severity = "critical" | "warning" | "info";
@@ -100,8 +102,12 @@ export interface MonitoringConfig {
     };
     readonly nodeExporter: ServiceSettings & { readonly enabled: boolean };
     readonly redisExporter: ServiceSettings;
-    /** Not read from Pulumi.yaml yet: the probes issue adds its keys (model/services.ts blackboxExporterDefaults). */
+    /** Runs when `probes` is not empty (model/services.ts blackboxExporterDefaults). */
     readonly blackboxExporter?: ServiceSettings & { readonly enabled: boolean };
+    /** Outside-in probes (model/probes.ts). */
+    readonly probes: readonly Probe[];
+    /** Machines watched besides the monitoring host (model/fleet.ts). */
+    readonly hosts: readonly FleetHost[];
     readonly logMaxSize: string;
     readonly logMaxFiles: number;
     readonly apps: readonly AppTarget[];
@@ -116,6 +122,8 @@ export interface MonitoringConfig {
 export interface StackConfig {
     readonly stack: string;
     readonly host: HostConfig;
+    /** The stack's Hetzner private network; undefined when the monitoring host is not on Hetzner or no fleet host needs it. */
+    readonly privateNetwork?: PrivateNetworkConfig;
     readonly monitoring: MonitoringConfig;
 }
 

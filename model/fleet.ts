@@ -1,0 +1,72 @@
+// The fleet: machines watched by this stack besides the monitoring host itself (issue 13).
+// Types and what follows from them alone; config/ fills them, render/ and components/ read them.
+import { containerPorts } from "./catalog";
+
+/** A Redis server running on a fleet host, watched by a Redis exporter deployed beside it. */
+export interface FleetRedis {
+    /** Unique within the host; the Redis job and alert label use it. */
+    readonly name: string;
+    /** Port of the Redis server on that host. */
+    readonly port: number;
+    /** Secret. */
+    readonly password?: string;
+}
+
+/** An application's metrics endpoint on a fleet host (scraped at `<address>:<port>`). */
+export interface FleetApp {
+    readonly job: string;
+    readonly port: number;
+    readonly metricsPath: string;
+}
+
+/** How the deploy reaches a fleet host: Docker over SSH. */
+export interface FleetSsh {
+    readonly user: string;
+    readonly port: number;
+    /** Public address for SSH when it differs from the private scrape address. */
+    readonly address?: string;
+    /** Pinned host key (`ssh-keyscan`), required: no trust on first use. */
+    readonly hostKey: string;
+}
+
+/**
+ * How scrape traffic to a host's agents is protected. `private-network`: the host is on the
+ * stack's Hetzner private network, plain HTTP on the private address. `tls`: any other network
+ * (LAN, VPN, another provider), the exporters' own web config with TLS and basic auth.
+ */
+export type FleetTransport = "private-network" | "tls";
+
+export interface FleetHost {
+    /** Value of the `host` label on every series from this machine. */
+    readonly name: string;
+    /** Address the monitoring host reaches (Hetzner private IP, LAN or VPN address). Agents listen only here. */
+    readonly address: string;
+    /** Extra target labels (role, environment). */
+    readonly labels: Readonly<Record<string, string>>;
+    /** false: the host already runs its exporters; only scrape it. */
+    readonly agents: boolean;
+    /** Required when `agents` is true. */
+    readonly ssh?: FleetSsh;
+    /** Hetzner server to attach to the stack's private network. */
+    readonly hetznerServerId?: number;
+    readonly transport: FleetTransport;
+    readonly redis: readonly FleetRedis[];
+    readonly apps: readonly FleetApp[];
+}
+
+/** The stack's private network on Hetzner (created only when the monitoring host is created or adopted there). */
+export interface PrivateNetworkConfig {
+    /** The network's range, e.g. 10.92.0.0/16. */
+    readonly ipRange: string;
+    /** The subnet servers are attached in, inside ipRange. */
+    readonly subnetRange: string;
+    readonly networkZone: string;
+}
+
+/** Where a fleet host's agents listen: one node-exporter, one Redis exporter per Redis (ports counted up). */
+export function fleetAgentPorts(host: Pick<FleetHost, "redis">): { readonly nodeExporter: number; readonly redisExporters: readonly number[] } {
+    return {
+        nodeExporter: containerPorts.nodeExporter,
+        redisExporters: host.redis.map((_, i) => containerPorts.redisExporter + i),
+    };
+}
