@@ -70,3 +70,17 @@ export function fleetAgentPorts(host: Pick<FleetHost, "redis">): { readonly node
         redisExporters: host.redis.map((_, i) => containerPorts.redisExporter + i),
     };
 }
+
+/** Basic-auth user Prometheus presents to `tls` agents. */
+export const fleetAgentUser = "prometheus";
+
+/**
+ * Files Prometheus reads to scrape `tls` agents, inside the prometheus release (so a swap carries
+ * them like the rest): the CA that signed the agents' certificates and the basic-auth password.
+ * The deploy (components/) writes them; the scrape config (render/prometheus.ts) points at them.
+ */
+export const fleetScrapeFiles = {
+    /** Relative to the prometheus release directory. */
+    caCert: "secrets/fleet-ca.crt",
+    password: "secrets/fleet-agent-password",
+} as const;
