@@ -6,6 +6,7 @@ import { posix } from "path";
 import { z } from "zod";
 import { appMetricDefaults } from "../model/alerts";
 import { parseAlertThresholds } from "./thresholds";
+import { fleetHostsSchema, resolveFleet } from "./fleet";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
 import { defaultConfigRoot, namePrefix } from "../model/names";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
@@ -411,18 +412,26 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const configRootProblem = checkConfigRoot(configRootText, configRoot);
     r.check(configRootProblem === undefined, `configRoot: "${configRootText}" ${configRootProblem}`);
 
+    const hostLabel = mode === "ssh" ? sshHost ?? "" : mode === "local" ? "localhost" : host.serverName;
+    const fleet = resolveFleet(r.parse("hosts", fleetHostsSchema, []), {
+        enabled: r.boolean("privateNetwork", false),
+        ipRange: r.string("privateNetworkRange", "10.92.0.0/16"),
+        subnetRange: r.string("privateSubnetRange", "10.92.0.0/24"),
+    }, { mode, location, hostLabel });
+    r.problems.push(...fleet.problems);
+
     const monitoring: MonitoringConfig = {
         stack,
         environment: r.string("environment", "") || stack,
-        hostLabel: mode === "ssh" ? sshHost ?? "" : mode === "local" ? "localhost" : host.serverName,
+        hostLabel,
         configRoot, dockerSubnet,
         appNetworks: r.stringList("appNetworks", []),
         prometheus, alertmanager, grafana, nodeExporter, redisExporter,
         logMaxSize: r.string("logMaxSize", "10m"),
         logMaxFiles: r.integer("logMaxFiles", 3, 1, 100),
         apps, redis, receivers,
-        // Filled by their parsers: probes (issue 14), hosts (issue 13).
-        probes: [], hosts: [],
+        // Filled by its parser: probes (issue 14).
+        probes: [], hosts: fleet.hosts,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
     };
@@ -436,5 +445,5 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
-    return { stack, host, monitoring };
+    return { stack, host, monitoring, ...(fleet.privateNetwork ? { privateNetwork: fleet.privateNetwork } : {}) };
 }

@@ -83,4 +83,11 @@ export const fleetScrapeFiles = {
     /** Relative to the prometheus release directory. */
     caCert: "secrets/fleet-ca.crt",
     password: "secrets/fleet-agent-password",
+    /**
+     * Prometheus' client certificate and key (signed by the same CA), which every `tls` agent
+     * requires: redis_exporter 1.74 takes basic auth only as an argument or environment variable,
+     * so client certificates are what keep its metrics private (tls_config cert_file/key_file).
+     */
+    clientCert: "secrets/fleet-client.crt",
+    clientKey: "secrets/fleet-client.key",
 } as const;
