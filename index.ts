@@ -1,6 +1,7 @@
 // Reads and validates the stack's configuration, then wires the host and the monitoring stack.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { Fleet } from "./components/fleet";
 import { createDockerProvider, Host } from "./components/host";
 import { loadProgramConfig } from "./config/program";
 import { localUrls, sshCommand, tunnelCommand } from "./render/access";
@@ -18,6 +19,16 @@ const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefin
     ? pulumi.secret(m.grafana.adminPassword)
     : new random.RandomPassword("grafana-admin-password", { length: 24, special: false }).result;
 
+// The other machines watched (issue 13): private network, agents over SSH, scrape credentials.
+const fleet = m.hosts.length === 0 && config.privateNetwork === undefined ? undefined : new Fleet("fleet", {
+    config: m,
+    privateNetwork: config.privateNetwork,
+    monitoringServerId: host.server?.id.apply(Number),
+    sshPrivateKey: config.host.sshPrivateKey,
+    labels: { "managed-by": "pulumi", stack: config.stack },
+    networkName: config.host.serverName,
+});
+
 new MonitoringStack("monitoring", {
     config: m,
     shell: host.shell,
@@ -26,6 +37,7 @@ new MonitoringStack("monitoring", {
     // Built with this stack's thresholds; dashboards/*.json is the same for the defaults.
     dashboards: dashboardFiles(m.alertThresholds),
     grafanaAdminPassword: adminPassword,
+    prometheusFiles: fleet?.prometheusFiles,
 }, { providers: [dockerProvider] });
 
 const sshTarget = pulumi.all([host.address, host.hostKey]).apply(([address, hostKey]) =>

@@ -74,6 +74,8 @@ export class Host extends pulumi.ComponentResource {
     readonly ready: command.remote.Command | command.local.Command;
     /** Where the stack's files are written and its reloads run. */
     readonly shell: HostShell;
+    /** The Hetzner server (created or adopted); undefined in the ssh and local modes. */
+    readonly server?: hcloud.Server;
 
     constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:host:Host", name, {}, opts);
@@ -83,6 +85,7 @@ export class Host extends pulumi.ComponentResource {
             ? new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this })
             : undefined;
         const hetzner = config.mode === "hetzner" || config.mode === "hetzner-existing" ? this.hetznerServer(name, args, generatedHostKey) : undefined;
+        this.server = hetzner?.server;
         this.hostKey = generatedHostKey ? generatedHostKey.publicKeyOpenssh.apply((k) => k.trim()) : pulumi.output(config.sshHostKey ?? "");
 
         this.ipv4 = hetzner ? hetzner.server.ipv4Address.apply((a) => a ?? "") : pulumi.output("");

@@ -31,6 +31,10 @@ export interface ServiceArgs extends Pick<RenderedService, "command" | "envs" | 
     readonly networks?: readonly pulumi.Input<string>[];
     /** Share the host's network and PID namespaces (node-exporter). */
     readonly hostNetwork?: boolean;
+    /** Share the host's PID namespace; default: with hostNetwork (a fleet Redis exporter needs only the network). */
+    readonly hostPid?: boolean;
+    /** Docker labels (the fleet's agents carry theirs, which the policy pack reads). */
+    readonly labels?: Readonly<Record<string, string>>;
     readonly hosts?: readonly { readonly host: string; readonly ip: string }[];
     readonly logMaxSize: string;
     readonly logMaxFiles: number;
@@ -76,7 +80,8 @@ export class Service extends pulumi.ComponentResource {
             ports: args.publish ? [{ internal: args.publish.containerPort, external: args.publish.hostPort, ip: loopback, protocol: "tcp" }] : [],
             volumes,
             networkMode: args.hostNetwork ? "host" : undefined,
-            pidMode: args.hostNetwork ? "host" : undefined,
+            pidMode: (args.hostPid ?? args.hostNetwork) ? "host" : undefined,
+            labels: args.labels ? Object.entries(args.labels).map(([label, value]) => ({ label, value })) : undefined,
             networksAdvanced: args.hostNetwork ? undefined : [
                 ...(args.stackNetwork === undefined ? [] : [{ name: args.stackNetwork, aliases: [args.names.alias] }]),
                 ...(args.networks ?? []).map((n) => ({ name: n })),

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ServiceContextArgs } from "./context";
 import { Grafana } from "./grafana";
+import type { HostFile } from "./remoteFiles";
 import { SpecService } from "./specService";
 import { DashboardSource } from "../render/grafana";
 import { stackNames } from "../model/names";
@@ -13,6 +14,8 @@ export interface MonitoringStackArgs extends Omit<ServiceContextArgs, "network">
     readonly dashboards: readonly DashboardSource[];
     /** Grafana admin password (configured or generated). */
     readonly grafanaAdminPassword: pulumi.Input<string>;
+    /** Files made at deploy time for Prometheus' release (the fleet's scrape credentials). */
+    readonly prometheusFiles?: readonly HostFile[];
 }
 
 export class MonitoringStack extends pulumi.ComponentResource {
@@ -42,7 +45,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
             services[spec.key] = spec.key === "grafana"
                 ? new Grafana(componentName, { ...context, dashboards: args.dashboards, adminPassword: args.grafanaAdminPassword }, child)
                 // A service on the host network binds to the stack network's gateway address, which exists once the network does.
-                : new SpecService(spec, componentName, { ...context, hostReady: spec.networks === "host" ? this.network : context.hostReady }, child);
+                : new SpecService(spec, componentName, {
+                    ...context,
+                    hostReady: spec.networks === "host" ? this.network : context.hostReady,
+                    extraFiles: spec.key === "prometheus" ? args.prometheusFiles : undefined,
+                }, child);
         }
         this.services = services;
         this.registerOutputs({});

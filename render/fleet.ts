@@ -205,3 +205,6 @@ export function addressPresentScript(address: string, attempts = 60): string {
 export function fleetReadinessScript(host: Pick<FleetHost, "address">): string {
     return `${readinessScript(false)}\n(${addressPresentScript(host.address)})`;
 }
+
+/** Docker label on every agent container, naming its host (`docker ps --filter label=…`). */
+export const fleetAgentLabel = "io.vps-monitoring.fleet-host";
