@@ -55,9 +55,19 @@ function mockState(type: string, inputs: Record<string, unknown>): Record<string
         case "docker:index/remoteImage:RemoteImage":
             return { ...inputs, imageId: `sha256:${String(inputs.name)}`, repoDigest: `${String(inputs.name)}@sha256:0` };
         case "tls:index/privateKey:PrivateKey":
-            return { ...inputs, publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests\n", privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-HOST-KEY\n-----END OPENSSH PRIVATE KEY-----\n" };
+            return {
+                ...inputs, publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests\n", privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-HOST-KEY\n-----END OPENSSH PRIVATE KEY-----\n",
+                privateKeyPem: "-----BEGIN PRIVATE KEY-----\nSECRET-TLS-KEY\n-----END PRIVATE KEY-----\n",
+            };
         case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: "generated-password-for-tests" };
+            return { ...inputs, result: "generated-password-for-tests", bcryptHash: "$2a$10$generatedPasswordBcryptHashForTests" };
+        // The fleet's TLS material (components/fleet.ts): PEM text the tests can find again.
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { ...inputs, certPem: "-----BEGIN CERTIFICATE-----\nFLEET-CA\n-----END CERTIFICATE-----\n" };
+        case "tls:index/certRequest:CertRequest":
+            return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${JSON.stringify(inputs.ipAddresses ?? [])}\n-----END CERTIFICATE REQUEST-----\n` };
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nSIGNED ${String(inputs.certRequestPem).split("\n")[1]}\n-----END CERTIFICATE-----\n` };
         default:
             return inputs;
     }
