@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { isPrivateAddress, isUnspecifiedAddress } from "../config/units";
 
 /** Addresses a published port may bind to: nothing but SSH is reachable from outside. */
 export const loopbackAddresses: readonly string[] = ["127.0.0.1", "::1"];
@@ -251,6 +252,62 @@ export const serversFirewalledFromFirstBoot: ResourceValidationPolicy = {
     }),
 };
 
+/**
+ * The listen addresses a container's command line gives (`--web.listen-address=<host>:<port>`, also
+ * as two words or with one dash, as redis_exporter accepts), each as its host part ("" for `:9100`).
+ */
+export function listenAddresses(command: readonly string[]): string[] {
+    const values: string[] = [];
+    command.forEach((arg, i) => {
+        const m = /^--?web\.listen-address(?:=(.*))?$/.exec(arg);
+        if (!m) return;
+        const value = m[1] ?? command[i + 1] ?? "";
+        const bracketed = /^\[([^\]]*)\]:\d*$/.exec(value);
+        values.push(bracketed ? bracketed[1] : value.slice(0, Math.max(value.lastIndexOf(":"), 0)));
+    });
+    return values;
+}
+
+/** Why an agent may not listen on `address`, or undefined when it is private or loopback. */
+function listenProblem(address: string): string | undefined {
+    if (isUnspecifiedAddress(address)) return address === "" ? "no address, so every interface" : `${address}, every interface`;
+    if (!isPrivateAddress(address)) return `${address}, which is not a private or loopback address`;
+    return undefined;
+}
+
+/**
+ * 8. Agents on any host (the monitoring host's and the fleet's) are reached only on private
+ * addresses: a published port names a private or loopback ip, and a container on the host network
+ * (which publishes nothing and listens wherever its process binds) passes a listen address that is one.
+ */
+export const agentsListenOnPrivateAddressesOnly: ResourceValidationPolicy = {
+    name: "agents-listen-on-private-addresses-only",
+    description: "No container publishes a port on a public or all-interfaces address, and every host-network container binds its --web.listen-address to a private or loopback address.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(docker.Container, (container, args, reportViolation) => {
+        for (const port of container.ports ?? []) {
+            const problem = listenProblem(port.ip ?? "");
+            if (problem) {
+                reportViolation(`Container "${args.name}" publishes port ${port.external ?? port.internal} on ${problem}: ` +
+                    "bind it to the host's private address (fleet hosts) or 127.0.0.1.");
+            }
+        }
+        if (container.networkMode !== "host") return;
+        const addresses = listenAddresses(container.command ?? []);
+        if (addresses.length === 0) {
+            reportViolation(`Container "${args.name}" shares the host network without --web.listen-address, so it listens on every interface: ` +
+                "pass --web.listen-address=<private address>:<port> (render/fleet.ts fleetAgents).");
+        }
+        for (const address of addresses) {
+            const problem = listenProblem(address);
+            if (problem) {
+                reportViolation(`Container "${args.name}" shares the host network and listens on ${problem}: ` +
+                    "set --web.listen-address to the host's private address (hosts[].address).");
+            }
+        }
+    }),
+};
+
 export const policies: ResourceValidationPolicy[] = [
     containersPublishOnLoopbackOnly,
     firewallInboundSshAndIcmpOnly,
@@ -259,4 +316,5 @@ export const policies: ResourceValidationPolicy[] = [
     grafanaNoAnonymousOrSignUp,
     prodDataProtected,
     serversFirewalledFromFirstBoot,
+    agentsListenOnPrivateAddressesOnly,
 ];

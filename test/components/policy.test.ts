@@ -3,87 +3,14 @@
 // policy/index.ts is never imported: constructing a PolicyPack starts the analyzer server.
 import { before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     containersLimitMemoryAndRotateLogs, containersPublishOnLoopbackOnly, firewallInboundSshAndIcmpOnly,
     grafanaNoAnonymousOrSignUp, imagePinProblem, imagesPinned, policies, prodDataProtected, serversFirewalledFromFirstBoot, stackOfUrn,
+    agentsListenOnPrivateAddressesOnly, listenAddresses,
 } from "../../policy/policies";
 import { ProgramRun, Registration, runProgram } from "../harness";
+import { assertPasses, assertViolates, resourceArgs, types, validate } from "../policyArgs";
 import { stackRawConfig } from "../../config/stackFiles";
-
-const types = {
-    container: "docker:index/container:Container",
-    image: "docker:index/remoteImage:RemoteImage",
-    volume: "docker:index/volume:Volume",
-    firewall: "hcloud:index/firewall:Firewall",
-    server: "hcloud:index/server:Server",
-} as const;
-
-/** What the engine's args.notApplicable throws; the analyzer records the policy as not applicable. */
-class NotApplicable extends Error {}
-
-interface Outcome {
-    readonly applicable: boolean;
-    readonly violations: readonly string[];
-}
-
-const defaultOpts: PolicyResourceOptions = {
-    protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [],
-    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-};
-
-/** Type token the SDK attaches to resource classes; the engine's isType compares it too. */
-const pulumiTypeOf = (resourceClass: object): unknown => (resourceClass as { __pulumiType?: unknown }).__pulumiType;
-
-/** ResourceValidationArgs as the analyzer builds them (server.js), for a resource of `stack`. */
-function resourceArgs(
-    type: string, name: string, props: Record<string, unknown>,
-    opts: Partial<PolicyResourceOptions> = {}, stack = "prod",
-): ResourceValidationArgs {
-    const isType = (resourceClass: object) => pulumiTypeOf(resourceClass) === type;
-    return {
-        type, name, props, opts: { ...defaultOpts, ...opts },
-        urn: `urn:pulumi:${stack}::vps-monitoring::${type}::${name}`,
-        stackTags: new Map(),
-        isType,
-        // The engine returns the same props when the type matches; the typed view is the caller's.
-        asType: ((resourceClass: object) => (isType(resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
-        getConfig: <T extends object>(): T => ({}) as T,
-        notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
-    };
-}
-
-async function validate(policy: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<Outcome> {
-    const violations: string[] = [];
-    const validations = policy.validateResource === undefined ? []
-        : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
-    let applicable = true;
-    for (const validation of validations) {
-        try {
-            await validation(args, (message) => { violations.push(message); });
-        } catch (e) {
-            if (!(e instanceof NotApplicable)) throw e;
-            applicable = false;
-        }
-    }
-    return { applicable, violations };
-}
-
-/** Asserts exactly `count` violations, each naming the resource and every `fix` fragment. */
-async function assertViolates(policy: ResourceValidationPolicy, args: ResourceValidationArgs, fixes: readonly RegExp[], count = 1): Promise<void> {
-    const { applicable, violations } = await validate(policy, args);
-    assert.ok(applicable, `${policy.name} should apply to ${args.type}`);
-    assert.equal(violations.length, count, violations.join("\n"));
-    for (const v of violations) assert.ok(v.includes(`"${args.name}"`), `violation does not name ${args.name}: ${v}`);
-    const all = violations.join("\n");
-    for (const fix of fixes) assert.match(all, fix);
-}
-
-async function assertPasses(policy: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<void> {
-    const { applicable, violations } = await validate(policy, args);
-    assert.ok(applicable, `${policy.name} should apply to ${args.type}`);
-    assert.deepEqual(violations, []);
-}
 
 /** A container as components/service.ts builds it. */
 function goodContainer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -101,7 +28,7 @@ const grafanaEnvs = [
 ];
 
 test("every policy is mandatory, uniquely named and described", () => {
-    assert.equal(policies.length, 7);
+    assert.equal(policies.length, 8);
     assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
     for (const p of policies) {
         assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -260,6 +187,35 @@ describe("a created server is firewalled from its first boot", () => {
     test("an adopted server (no image) and other types are not its business", async () => {
         assert.equal((await validate(policy, resourceArgs(types.server, "host-server", { serverType: "cx23" }))).applicable, false);
         assert.equal((await validate(policy, resourceArgs(types.firewall, "host-firewall", { rules: [] }))).applicable, false);
+    });
+});
+
+describe("agents listen on private addresses only", () => {
+    const policy = agentsListenOnPrivateAddressesOnly;
+    const agent = (command: string[], overrides: Record<string, unknown> = {}) =>
+        goodContainer({ name: "monitoring-fleet-node-exporter", ports: [], networkMode: "host", command, ...overrides });
+    test("the listen address parser takes =, two words, one dash and IPv6 brackets", () => {
+        assert.deepEqual(listenAddresses(["--web.listen-address=10.92.3.27:9100", "--web.listen-address", ":9121", "-web.listen-address=[fd00::5]:9121", "--path.procfs=/host/proc"]),
+            ["10.92.3.27", "", "fd00::5"]);
+    });
+    test("host-network agents on private or loopback addresses pass, as do loopback ports", async () => {
+        await assertPasses(policy, resourceArgs(types.container, "fleet-bot-primary-node-exporter-container", agent(["--web.listen-address=10.92.3.27:9100"])));
+        await assertPasses(policy, resourceArgs(types.container, "c", agent(["--web.listen-address=100.101.1.2:9121", "--web.listen-address=[fd12:3456::1]:9100"])));
+        await assertPasses(policy, resourceArgs(types.container, "c", goodContainer()));
+        await assertPasses(policy, resourceArgs(types.container, "c", goodContainer({ ports: [{ internal: 9100, external: 9100, ip: "192.168.1.4" }] })));
+    });
+    test("a host-network agent on every interface, a public address or without a listen address is refused", async () => {
+        await assertViolates(policy, resourceArgs(types.container, "fleet-bot-primary-node-exporter-container", agent(["--web.listen-address=:9100"])),
+            [/every interface/, /hosts\[\]\.address/]);
+        await assertViolates(policy, resourceArgs(types.container, "c", agent(["--web.listen-address=0.0.0.0:9100"])), [/0\.0\.0\.0, every interface/]);
+        await assertViolates(policy, resourceArgs(types.container, "c", agent(["--web.listen-address=[::]:9100"])), [/::, every interface/]);
+        await assertViolates(policy, resourceArgs(types.container, "c", agent(["--web.listen-address=203.0.113.27:9100"])), [/203\.0\.113\.27, which is not a private/]);
+        await assertViolates(policy, resourceArgs(types.container, "c", agent(["--path.procfs=/host/proc"])), [/without --web\.listen-address/]);
+    });
+    test("a port published on an empty, all-interfaces or public address is refused", async () => {
+        await assertViolates(policy, resourceArgs(types.container, "c", goodContainer({
+            ports: [{ internal: 9100, external: 9100 }, { internal: 9121, external: 9121, ip: "::" }, { internal: 9122, external: 9122, ip: "198.51.100.4" }],
+        })), [/no address, so every interface/, /::, every interface/, /198\.51\.100\.4/], 3);
     });
 });
 
