@@ -150,13 +150,13 @@ export interface AgentTlsMaterial {
  * The exporter web config (exporter-toolkit, node-exporter 1.x): TLS with the host's certificate,
  * Prometheus' client certificate required, and basic auth for `fleetAgentUser`.
  */
-export function agentWebConfig(passwordBcrypt: string): string {
+export function agentWebConfig(passwordBcrypt: string, dir = agentMount): string {
     return yamlText({
         tls_server_config: {
-            cert_file: `${agentMount}/${agentFiles.serverCert}`,
-            key_file: `${agentMount}/${agentFiles.serverKey}`,
+            cert_file: `${dir}/${agentFiles.serverCert}`,
+            key_file: `${dir}/${agentFiles.serverKey}`,
             client_auth_type: "RequireAndVerifyClientCert",
-            client_ca_file: `${agentMount}/${agentFiles.clientCa}`,
+            client_ca_file: `${dir}/${agentFiles.clientCa}`,
             min_version: "TLS12",
         },
         basic_auth_users: { [fleetAgentUser]: passwordBcrypt },
