@@ -2,7 +2,7 @@
 // (TLS and basic auth), the files written to each host, the private network's addresses and the
 // readiness script. Pure: config in, text out. components/fleet.ts places these.
 import { containerUids } from "../model/catalog";
-import { type FleetHost, type FleetRedis, fleetAgentPorts, fleetAgentUser, fleetScrapeFiles } from "../model/fleet";
+import { type FleetHost, type FleetRedis, type PrivateNetworkConfig, fleetAgentPorts, fleetAgentUser, fleetScrapeFiles } from "../model/fleet";
 import { stackNames, type ServiceNames } from "../model/names";
 import { ipv4CidrBounds, isPrivateAddress, isUnspecifiedAddress, numberToIpv4 } from "../config/units";
 import { nodeExporterHostMounts } from "./exporters";
@@ -208,3 +208,38 @@ export function fleetReadinessScript(host: Pick<FleetHost, "address">): string {
 
 /** Docker label on every agent container, naming its host (`docker ps --filter label=…`). */
 export const fleetAgentLabel = "io.vps-monitoring.fleet-host";
+
+/**
+ * The fleet as `npm run render` summarises it: the private network, then per host how it is
+ * deployed to, its agents with the address each listens on, its apps, and the files written there.
+ */
+export function fleetSummary(stack: string, configRoot: string, hosts: readonly FleetHost[], network: PrivateNetworkConfig | undefined): string[] {
+    const lines: string[] = [];
+    if (network) {
+        lines.push(`private network (Hetzner): ${network.ipRange}, subnet ${network.subnetRange} in ${network.networkZone}; ` +
+            `the monitoring server is attached at ${monitoringPrivateIp(network.subnetRange)}, nothing opened on public interfaces`);
+    }
+    if (hosts.length === 0) return lines;
+    lines.push(`hosts (${hosts.length}), each series labelled host=<name>:`);
+    for (const host of hosts) {
+        const labels = Object.entries(host.labels).map(([k, v]) => `${k}=${v}`).join(", ");
+        const attached = host.hetznerServerId === undefined ? "" : `, Hetzner server ${host.hetznerServerId} attached at ${host.address}`;
+        lines.push(`  ${host.name} ${host.address} (transport ${host.transport}${attached}${labels ? `; labels ${labels}` : ""})`);
+        if (host.ssh) {
+            lines.push(`    deploy: Docker over ssh://${host.ssh.user}@${hostPort(host.ssh.address ?? host.address, host.ssh.port)}, host key pinned (${host.ssh.hostKey.split(" ")[0]})`);
+        }
+        const agents = fleetAgents(stack, configRoot, host);
+        if (agents.length === 0) lines.push("    agents: none deployed (agents: false; its own exporters are scraped)");
+        for (const agent of agents) {
+            const watches = agent.redis ? ` watching Redis ${redisUrl(agent.redis)}` : "";
+            lines.push(`    agent ${agent.names.container}: ${host.transport === "tls" ? "https" : "http"}://${hostPort(host.address, agent.port)}${watches}, host network, listening on ${host.address} only`);
+            const files = agentFilesFor(agent, host.transport === "tls" ? { serverCert: "", serverKey: "", clientCa: "", passwordBcrypt: "" } : undefined);
+            for (const f of files) lines.push(`      ${agent.dir}/${f.path} (mode ${f.secret ? "0400" : "0444"}, uid ${f.owner}, written by pulumi up)`);
+        }
+        for (const app of host.apps) lines.push(`    app ${app.job}: ${hostPort(host.address, app.port)}${app.metricsPath}`);
+    }
+    if (hosts.some((h) => h.agents && h.transport === "tls")) {
+        lines.push(`  Prometheus' credentials for tls agents, in its release: ${Object.values(fleetScrapeFiles).join(", ")} (made by pulumi up)`);
+    }
+    return lines;
+}

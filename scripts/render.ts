@@ -8,6 +8,7 @@ import { localUrls, tunnelCommand } from "../render/access";
 import { hostCloudInit, renderPlaceholders } from "../render/cloudInit";
 import { renderStackFiles } from "../render";
 import { deployedPath } from "../render/files";
+import { fleetSummary } from "../render/fleet";
 import { currentRelease } from "../model/catalog";
 import { dashboardFiles } from "../dashboards/src";
 
@@ -41,6 +42,7 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
         ...Object.entries(localUrls(m)).map(([ui, url]) => `${ui}: ${url}`),
         "secret files (written by pulumi up from Pulumi secrets, not rendered here):",
         ...secrets.map((s) => `  ${s}`),
+        ...fleetSummary(stack, m.configRoot, m.hosts, config.privateNetwork),
         "",
     ].join("\n"));
     return written;

@@ -66,12 +66,13 @@ function jobs(wf: Mapping, what: string): [string, Mapping][] {
 
 /**
  * Stacks with a Pulumi.<stack>.yaml in the project root that a CI runner can preview: the local
- * stack (hostMode local) runs against a laptop's Docker engine, which no runner has.
+ * stack (hostMode local) runs against a laptop's Docker engine, which no runner has; an example
+ * (Pulumi.<name>-example.yaml, e.g. the fleet's) describes a case with placeholder servers and keys.
  */
 function stacks(): string[] {
     return fs.readdirSync(projectDir)
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
+        .filter((s): s is string => s !== undefined && !s.endsWith("-example"))
         .filter((s) => stackRawConfig(s).hostMode !== "local")
         .sort();
 }
