@@ -168,6 +168,11 @@ export function resolveFleet(raw: readonly RawFleetHost[], keys: PrivateNetworkK
                 check(address !== monitoringIp, `${key}.address: ${address} is the monitoring server's own private address; pick another address in ${keys.subnetRange}`);
             }
         }
+        // The monitoring server routes the whole network range into the Hetzner network: a host
+        // inside it that is not attached there would be unreachable.
+        check(!networkUsable || h.hetznerServerId !== undefined || !isIpv4Address(address) || !ipv4InCidr(address, keys.ipRange),
+            `${key}.address: ${address} is inside privateNetworkRange ${keys.ipRange}, which the monitoring server routes into the Hetzner network, ` +
+            "but the host is not attached there; give its hetznerServerId, or move privateNetworkRange off the host's network");
         const attached = hetzner && h.hetznerServerId !== undefined;
         const transport: FleetTransport = h.transport ?? (attached ? "private-network" : "tls");
         check(transport !== "private-network" || attached,

@@ -95,6 +95,7 @@ const refusals: readonly Refusal[] = [
     { what: "a Hetzner host outside the subnet", config: { hosts: [hetznerHost({ address: "10.92.5.1" })] }, key: "hosts[0].address", fix: /not in privateSubnetRange 10\.92\.0\.0\/24/ },
     { what: "a Hetzner host on the monitoring server's address", config: { hosts: [hetznerHost({ address: "10.92.0.254" })] }, key: "hosts[0].address", fix: /monitoring server's own private address/ },
     { what: "a Hetzner host on the network's gateway", config: { hosts: [hetznerHost({ address: "10.92.0.1" })] }, key: "hosts[0].address", fix: /gateway; pick another/ },
+    { what: "an unattached host inside the network's range", config: { hosts: [hetznerHost(), lanHost({ address: "10.92.7.3" })] }, key: "hosts[1].address", fix: /inside privateNetworkRange 10\.92\.0\.0\/16, .* give its hetznerServerId, or move privateNetworkRange/ },
     { what: "a public network range", config: { hosts: [hetznerHost()], privateNetworkRange: "8.8.0.0/16" }, key: "privateNetworkRange", fix: /must be a private IPv4 range/ },
     { what: "a subnet outside the range", config: { hosts: [hetznerHost()], privateSubnetRange: "10.93.0.0/24" }, key: "privateSubnetRange", fix: /not inside privateNetworkRange 10\.92\.0\.0\/16/ },
     { what: "privateNetwork off Hetzner", config: { ...sshMode, privateNetwork: true }, key: "privateNetwork", fix: /not on Hetzner/ },
