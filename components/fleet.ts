@@ -11,7 +11,7 @@ import type { FleetHost, PrivateNetworkConfig } from "../model/fleet";
 import type { MonitoringConfig } from "../model/stack";
 import { hostKeyOptions } from "../render/access";
 import {
-    type AgentTlsMaterial, agentFilesFor, fleetAgentLabel, fleetAgents, fleetReadinessScript, monitoringPrivateIp, prometheusFleetFiles,
+    type AgentTlsMaterial, agentFilesFor, fleetAgentLabel, fleetAgents, fleetReadinessScript, monitoringPrivateIp, prometheusFleetFiles, tlsMaterialLayout,
 } from "../render/fleet";
 import { sshDockerHost } from "../render/hostCommands";
 import type { HostShell } from "./hostShell";
@@ -165,8 +165,8 @@ export class FleetHostAgents extends pulumi.ComponentResource {
             : undefined;
 
         this.services = fleetAgents(m.stack, m.configRoot, host).map((agent) => {
-            const placeholder: AgentTlsMaterial | undefined = material ? { serverCert: "", serverKey: "", clientCa: "", passwordBcrypt: "" } : undefined;
-            const layout = agentFilesFor(agent, placeholder);
+            // Paths and owners are known now; the contents wait for the certificates.
+            const layout = agentFilesFor(agent, material ? tlsMaterialLayout : undefined);
             const contents = material
                 ? material.apply((tlsMaterial) => agentFilesFor(agent, tlsMaterial).map((f) => f.content))
                 : pulumi.output(layout.map((f) => f.content));

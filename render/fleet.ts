@@ -146,6 +146,9 @@ export interface AgentTlsMaterial {
     readonly passwordBcrypt: string;
 }
 
+/** Stands in for the material where only the files' layout (paths, owners, secrecy) is needed. */
+export const tlsMaterialLayout: AgentTlsMaterial = { serverCert: "", serverKey: "", clientCa: "", passwordBcrypt: "" };
+
 /**
  * The exporter web config (exporter-toolkit, node-exporter 1.x): TLS with the host's certificate,
  * Prometheus' client certificate required, and basic auth for `fleetAgentUser`.
@@ -233,7 +236,7 @@ export function fleetSummary(stack: string, configRoot: string, hosts: readonly 
         for (const agent of agents) {
             const watches = agent.redis ? ` watching Redis ${redisUrl(agent.redis)}` : "";
             lines.push(`    agent ${agent.names.container}: ${host.transport === "tls" ? "https" : "http"}://${hostPort(host.address, agent.port)}${watches}, host network, listening on ${host.address} only`);
-            const files = agentFilesFor(agent, host.transport === "tls" ? { serverCert: "", serverKey: "", clientCa: "", passwordBcrypt: "" } : undefined);
+            const files = agentFilesFor(agent, host.transport === "tls" ? tlsMaterialLayout : undefined);
             for (const f of files) lines.push(`      ${agent.dir}/${f.path} (mode ${f.secret ? "0400" : "0444"}, uid ${f.owner}, written by pulumi up)`);
         }
         for (const app of host.apps) lines.push(`    app ${app.job}: ${hostPort(host.address, app.port)}${app.metricsPath}`);
