@@ -14,6 +14,7 @@ import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { didYouMean } from "./suggest";
+import { runbookBaseFromRemote, runbookBasePattern, type RepositoryOrigin } from "./runbooks";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
@@ -42,6 +43,8 @@ export interface ParseOptions {
     readonly withoutSecrets?: boolean;
     /** Where the values came from; without it, keys outside the project's namespace are not checked. */
     readonly source?: ConfigSource;
+    /** The repository the program runs from (config/repository.ts): runbookBaseUrl's default. */
+    readonly repository?: RepositoryOrigin;
 }
 
 /** The stack's configuration as Pulumi holds it: namespaced keys, the project's and the providers'. */
@@ -411,6 +414,10 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const configRootProblem = checkConfigRoot(configRootText, configRoot);
     r.check(configRootProblem === undefined, `configRoot: "${configRootText}" ${configRootProblem}`);
 
+    const runbookBaseUrl = r.optionalString("runbookBaseUrl");
+    r.check(runbookBaseUrl === undefined || runbookBasePattern.test(runbookBaseUrl),
+        `runbookBaseUrl: "${runbookBaseUrl}" is not a web address without #; write it like https://github.com/acme/monitoring/blob/main/docs/runbooks.md (each alert adds #<alertname>)`);
+
     const monitoring: MonitoringConfig = {
         stack,
         environment: r.string("environment", "") || stack,
@@ -425,6 +432,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         probes: [], hosts: [],
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
+        runbookBaseUrl: runbookBaseUrl ?? (options.repository && runbookBaseFromRemote(options.repository)),
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 

@@ -5,11 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./parse";
 import { StackConfig } from "../model/stack";
 import { projectDefaults, providerNamespaces, readProject, splitProjectKeys } from "./stackFiles";
+import { repositoryOrigin } from "./repository";
 
 export function loadProgramConfig(): StackConfig {
     const project = readProject();
     const { values, outsideKeys } = splitProjectKeys(project.name, pulumi.runtime.allConfig());
     return parseStackConfig(pulumi.getStack(), { ...projectDefaults(project), ...values }, {
         source: { project: project.name, providerNamespaces: providerNamespaces(), outsideKeys },
+        // runbookBaseUrl's default: docs/runbooks.md of the repository this program is deployed from.
+        repository: repositoryOrigin(),
     });
 }
