@@ -14,6 +14,7 @@ import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { didYouMean } from "./suggest";
+import { placeholderProblems } from "./template";
 import { runbookBaseFromRemote, runbookBasePattern, type RepositoryOrigin } from "./runbooks";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
@@ -442,6 +443,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         r.check(total <= available, `serverType: the containers' memory limits add up to ${total} MB but ${serverType} leaves ${available} MB; lower the *MemoryMb keys or pick a larger serverType`);
     }
 
+    r.problems.push(...placeholderProblems(raw, stack));
     checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return { stack, host, monitoring };
