@@ -44,7 +44,7 @@ export interface ParseOptions {
     readonly withoutSecrets?: boolean;
     /** Where the values came from; without it, keys outside the project's namespace are not checked. */
     readonly source?: ConfigSource;
-    /** The repository the program runs from (config/repository.ts): runbookBaseUrl's default. */
+    /** The repository the program runs from (config/program.ts): runbookBaseUrl's default. */
     readonly repository?: RepositoryOrigin;
 }
 

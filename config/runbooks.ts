@@ -1,6 +1,6 @@
 // Where the alerts' runbooks are on the web: the key runbookBaseUrl, or else the page of
 // docs/runbooks.md in the repository this program was cloned from, derived from its git remote.
-// Pure: the remote's URL comes in (config/repository.ts reads it), a web address goes out.
+// Pure: the remote's URL comes in (config/program.ts reads it), a web address goes out.
 import { runbookFile } from "../model/alerts";
 
 /** What the program knows of the repository it runs from. */

@@ -10,7 +10,7 @@ import { renderStackFiles } from "../render";
 import { deployedPath } from "../render/files";
 import { currentRelease } from "../model/catalog";
 import { stackDashboards } from "../config/dashboards";
-import { repositoryOrigin } from "../config/repository";
+import { repositoryOrigin } from "../config/program";
 import type { RepositoryOrigin } from "../config/runbooks";
 
 /** Where render writes a new server's user data, relative to its output directory. */

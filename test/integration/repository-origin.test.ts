@@ -1,8 +1,8 @@
 // runbookBaseUrl's default at program time: the git remote of the clone the program runs from,
-// read with git (config/repository.ts), then derived purely (config/runbooks.ts).
+// read with git (config/program.ts), then derived purely (config/runbooks.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { repositoryOrigin } from "../../config/repository";
+import { repositoryOrigin } from "../../config/program";
 import { runbookBaseFromRemote } from "../../config/runbooks";
 import { runTool, toolAvailable } from "../externalTools";
 import { inTempDir } from "../tempDir";
