@@ -6,7 +6,8 @@ import { createDockerProvider, Host } from "./components/host";
 import { loadProgramConfig } from "./config/program";
 import { localUrls, sshCommand, tunnelCommand } from "./render/access";
 import { MonitoringStack } from "./components/stack";
-import { dashboardFiles } from "./dashboards/src";
+import { stackDashboards } from "./config/dashboards";
+import { alertRouting, grafanaPasswordSummary, retentionSummary } from "./render/summary";
 
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
@@ -34,8 +35,8 @@ new MonitoringStack("monitoring", {
     shell: host.shell,
     protectData: config.host.protect,
     hostReady: host.ready,
-    // Built with this stack's thresholds; dashboards/*.json is the same for the defaults.
-    dashboards: dashboardFiles(m.alertThresholds),
+    // Built with this stack's thresholds (dashboards/*.json is the same for the defaults), and the user's own.
+    dashboards: stackDashboards(m.alertThresholds),
     grafanaAdminPassword: adminPassword,
     prometheusFiles: fleet?.prometheusFiles,
 }, { providers: [dockerProvider] });
@@ -54,3 +55,9 @@ export const tunnel = remote ? sshTarget.apply((t) => tunnelCommand(m, t)) : "";
 export const urls = localUrls(m);
 export const grafanaAdminUser = m.grafana.adminUser;
 export const grafanaAdminPassword = pulumi.secret(adminPassword);
+/** How long history is kept: time and size. */
+export const retention = retentionSummary(m);
+/** Where the Grafana admin password comes from and how to read it (not the password). */
+export const grafanaAdminPasswordSource = grafanaPasswordSummary(m, config.stack);
+/** Who is paged for each severity, and where the Watchdog goes. */
+export const alertsGoTo = alertRouting(m);

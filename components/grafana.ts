@@ -3,10 +3,9 @@
 // by the swap script, which restarts Grafana when they change (datasource provisioning is read at
 // start-up only) and rolls back when Grafana does not come back healthy.
 import * as pulumi from "@pulumi/pulumi";
-import { containerUids, hostDirs } from "../model/catalog";
+import { containerUids } from "../model/catalog";
 import { serviceSpecs } from "../model/services";
-import { secretsDir } from "../render/files";
-import type { DashboardSource } from "../render/grafana";
+import { grafanaAdminPasswordFile, type DashboardSource } from "../render/grafana";
 import { passwordResetCommand } from "../render/hostCommands";
 import type { ServiceContextArgs } from "./context";
 import { hostCommand } from "./hostShell";
@@ -26,7 +25,7 @@ export class Grafana extends SpecService {
         const password = pulumi.secret(args.adminPassword);
         super(serviceSpecs.grafana, name, {
             ...args,
-            extraFiles: [{ path: `${hostDirs.grafana}/${secretsDir}/admin_password`, content: password, secret: true, owner: containerUids.grafana }],
+            extraFiles: [{ path: grafanaAdminPasswordFile, content: password, secret: true, owner: containerUids.grafana }],
         }, opts);
         const deployed = this.deployed;
         if (!deployed) throw new Error("Grafana renders no container");

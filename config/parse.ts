@@ -15,6 +15,8 @@ import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { didYouMean } from "./suggest";
+import { placeholderProblems } from "./template";
+import { runbookBaseFromRemote, runbookBasePattern, type RepositoryOrigin } from "./runbooks";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
@@ -43,6 +45,8 @@ export interface ParseOptions {
     readonly withoutSecrets?: boolean;
     /** Where the values came from; without it, keys outside the project's namespace are not checked. */
     readonly source?: ConfigSource;
+    /** The repository the program runs from (config/program.ts): runbookBaseUrl's default. */
+    readonly repository?: RepositoryOrigin;
 }
 
 /** The stack's configuration as Pulumi holds it: namespaced keys, the project's and the providers'. */
@@ -419,6 +423,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         subnetRange: r.string("privateSubnetRange", "10.92.0.0/24"),
     }, { mode, location, hostLabel });
     r.problems.push(...fleet.problems);
+    const runbookBaseUrl = r.optionalString("runbookBaseUrl");
+    r.check(runbookBaseUrl === undefined || runbookBasePattern.test(runbookBaseUrl),
+        `runbookBaseUrl: "${runbookBaseUrl}" is not a web address without #; write it like https://github.com/acme/monitoring/blob/main/docs/runbooks.md (each alert adds #<alertname>)`);
 
     const monitoring: MonitoringConfig = {
         stack,
@@ -434,6 +441,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         probes: [], hosts: fleet.hosts,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
+        runbookBaseUrl: runbookBaseUrl ?? (options.repository && runbookBaseFromRemote(options.repository)),
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 
@@ -443,6 +451,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         r.check(total <= available, `serverType: the containers' memory limits add up to ${total} MB but ${serverType} leaves ${available} MB; lower the *MemoryMb keys or pick a larger serverType`);
     }
 
+    r.problems.push(...placeholderProblems(raw, stack));
     checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return { stack, host, monitoring, ...(fleet.privateNetwork ? { privateNetwork: fleet.privateNetwork } : {}) };

@@ -53,7 +53,7 @@ export function splitProjectKeys(project: string, config: Readonly<Record<string
 
 function stackFileConfig(stack: string, dir: string): Record<string, unknown> {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`No stack file ${path.basename(file)}; create it with \`pulumi stack init ${stack}\``);
+    if (!fs.existsSync(file)) throw new Error(`No stack file ${path.basename(file)}; create it with \`npm run init -- ${stack}\` (README: Quick start)`);
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     return doc.config ?? {};
 }

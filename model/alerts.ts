@@ -40,11 +40,27 @@ export const defaultThresholds: AlertThresholds = Object.fromEntries(
     thresholdNames.map((n) => [n, thresholdSpecs[n].default]),
 ) as Record<ThresholdName, number>;
 
-/** Anchors are the lowercased alert names (GitHub's heading anchors). Replace OWNER when forking. */
-export const runbookBase = "https://github.com/OWNER/vps-monitoring/blob/main/docs/runbooks.md";
+/** The runbooks, one section per alert, in this repository. */
+export const runbookFile = "docs/runbooks.md";
 
-export function runbookUrl(alertname: string): string {
-    return `${runbookBase}#${alertname.toLowerCase()}`;
+/** A section's anchor: the lowercased alert name (GitHub's and GitLab's heading anchors). */
+export function runbookAnchor(alertname: string): string {
+    return alertname.toLowerCase();
+}
+
+/** The web address of an alert's runbook section, below `base` (the page of docs/runbooks.md). */
+export function runbookUrl(base: string, alertname: string): string {
+    return `${base}#${runbookAnchor(alertname)}`;
+}
+
+/**
+ * What an alert carries instead of a link when the runbooks' web address is unknown: the first
+ * step of its runbook, and where the rest is, so nobody follows a link that leads nowhere.
+ */
+export function runbookFirstStep(alertname: string): string {
+    const step = alertActions[alertname];
+    const where = `${runbookFile}#${runbookAnchor(alertname)} in the monitoring repository`;
+    return step === undefined ? `See ${where}` : `${step}. More in ${where}`;
 }
 
 /**

@@ -117,6 +117,11 @@ export interface MonitoringConfig {
     readonly deadMansSwitchUrl?: string;
     /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
     readonly alertThresholds: AlertThresholds;
+    /**
+     * Web address of docs/runbooks.md (runbookBaseUrl, else derived from the git remote); each
+     * alert links to its section. Undefined: alerts carry their runbook's first step instead.
+     */
+    readonly runbookBaseUrl?: string;
 }
 
 export interface StackConfig {

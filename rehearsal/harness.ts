@@ -107,6 +107,9 @@ export interface Rehearsal {
     stopRedis(name?: string): Promise<void>;
     startRedis(name?: string): Promise<void>;
     stopAlertmanager(): Promise<void>;
+    /** The real node-exporter (hostMetrics "node-exporter" only): its target goes down until started again. */
+    stopNodeExporter(): Promise<void>;
+    startNodeExporter(): Promise<void>;
     startAlertmanager(): Promise<void>;
     /** Stops Prometheus and starts it again on the same data directory. */
     restartPrometheus(): Promise<void>;
@@ -297,13 +300,15 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             const rendered = renderedSingle(m, spec);
             return rewriteCommand(rendered.command ?? [], listen, localPaths(rendered, { ...places, dataDir }));
         };
-        if (realNode) {
-            const node = managed("node-exporter");
+        const node = realNode ? managed("node-exporter") : undefined;
+        const startNodeExporter = async (): Promise<void> => {
+            if (!node) throw new Error("this rehearsal stands in for node-exporter with a stub (hostMetrics: stub)");
             // Rendered for this stack even when it turns node-exporter off: the stub stands in then.
             const nodeOn = { ...monitoring, nodeExporter: { ...monitoring.nodeExporter, enabled: true } };
             launch(node, debianBinary(serviceSpecs.nodeExporter).binary, localCommand(nodeOn, serviceSpecs.nodeExporter, nodeAddress), dir);
             await ready(node, 10_000, () => httpOk(`http://${nodeAddress}/metrics`));
-        }
+        };
+        if (node) await startNodeExporter();
 
         // Redis servers (masters before their replicas), their exporters, and a light workload.
         const redis = new Map<string, Managed>();
@@ -433,6 +438,11 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             },
             startRedis: (name) => startRedisServer(oneRedis(name)),
             stopAlertmanager: () => terminate(alertmanager),
+            stopNodeExporter: async () => {
+                if (!node) throw new Error("this rehearsal stands in for node-exporter with a stub (hostMetrics: stub)");
+                await terminate(node);
+            },
+            startNodeExporter,
             startAlertmanager,
             restartPrometheus: async () => {
                 await terminate(prometheusProcess);

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { containerPaths, containerPorts, containerUids } from "../model/catalog";
 import { MonitoringConfig } from "../model/stack";
-import { hostDirs, RenderedFile, yamlText } from "./files";
-import { datasourceUids } from "./mixin";
+import { hostDirs, RenderedFile, secretsDir, yamlText } from "./files";
+import { provisionedDatasources, resolveDashboardDatasources } from "./dashboardDatasources";
 import { serviceAliases } from "../model/names";
 import { dashboardProvisioned } from "../model/services";
 
@@ -19,18 +19,24 @@ const dashboardPathPattern = /^([A-Za-z0-9 _-]+\/)?[A-Za-z0-9._-]+\.json$/;
 
 const owner = containerUids.grafana;
 
+/** The admin password file below configRoot (written by pulumi up from the Pulumi secret). */
+export const grafanaAdminPasswordFile = `${hostDirs.grafana}/${secretsDir}/admin_password`;
+
+const [prometheusSource, alertmanagerSource] = provisionedDatasources;
+const provisioned = { prometheus: prometheusSource, alertmanager: alertmanagerSource };
+
 export function renderDatasources(m: MonitoringConfig): RenderedFile {
     const datasources = {
         apiVersion: 1,
         prune: true,
         datasources: [
             {
-                name: "Prometheus", type: "prometheus", uid: datasourceUids.prometheus, access: "proxy", isDefault: true, editable: false,
+                ...provisioned.prometheus, access: "proxy", isDefault: true, editable: false,
                 url: `http://${serviceAliases.prometheus}:${containerPorts.prometheus}`,
                 jsonData: { timeInterval: m.prometheus.scrapeInterval, httpMethod: "POST" },
             },
             {
-                name: "Alertmanager", type: "alertmanager", uid: datasourceUids.alertmanager, access: "proxy", editable: false,
+                ...provisioned.alertmanager, access: "proxy", editable: false,
                 url: `http://${serviceAliases.alertmanager}:${containerPorts.alertmanager}`,
                 jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
             },
@@ -51,6 +57,7 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
         renderDatasources(m),
         { path: `${hostDirs.grafana}/provisioning/dashboards/dashboards.yml`, content: yamlText(providers), secret: false, owner },
     ];
+    const unresolved: string[] = [];
     for (const d of dashboards) {
         if (!dashboardPathPattern.test(d.relativePath)) {
             throw new Error(`dashboards/${d.relativePath}: name dashboards like <Folder>/<name>.json with letters, digits, . _ - only`);
@@ -65,9 +72,13 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || typeof (parsed as { uid?: unknown }).uid !== "string") {
             throw new Error(`dashboards/${d.relativePath} is not a dashboard: a JSON object with a string uid is required`);
         }
+        // An export's inputs and foreign datasource uids point at ours, or the dashboard is refused.
+        const resolved = resolveDashboardDatasources(d.relativePath, d.content, parsed as Record<string, unknown>);
+        unresolved.push(...resolved.problems);
         // Checked either way, so a broken dashboard fails before the stack that shows it exists.
-        if (dashboardProvisioned(m, d.relativePath)) files.push({ path: `${hostDirs.grafana}/dashboards/${d.relativePath}`, content: d.content, secret: false, owner });
+        if (dashboardProvisioned(m, d.relativePath)) files.push({ path: `${hostDirs.grafana}/dashboards/${d.relativePath}`, content: resolved.content, secret: false, owner });
     }
+    if (unresolved.length > 0) throw new Error(`Dashboards that cannot show data on this stack:\n${unresolved.map((p) => `  - ${p}`).join("\n")}`);
     return files;
 }
 

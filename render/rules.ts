@@ -3,7 +3,7 @@
 // a reference config, and rules/tests/*.test.yml checks every alert with promtool.
 import { builtinJobs, containerUids, redisJob } from "../model/catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
-import { runbookUrl, type AlertThresholds } from "../model/alerts";
+import { runbookFirstStep, runbookUrl, type AlertThresholds } from "../model/alerts";
 import { allServiceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
@@ -373,21 +373,31 @@ export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThre
     return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
 }
 
-function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {
+/** Annotation holding the runbook's first step when there is no runbook address to link to. */
+export const runbookStepAnnotation = "runbook";
+
+/** A link to the alert's runbook section when its address is known; else its first step, never a dead link. */
+export function runbookAnnotation(alertname: string, runbookBaseUrl: string | undefined): Record<string, string> {
+    return runbookBaseUrl === undefined
+        ? { [runbookStepAnnotation]: runbookFirstStep(alertname) }
+        : { runbook_url: runbookUrl(runbookBaseUrl, alertname) };
+}
+
+function toYaml(rule: AlertRule | RecordingRule, runbookBaseUrl: string | undefined): Record<string, unknown> {
     if (!isAlert(rule)) return { record: rule.record, expr: rule.expr, ...(rule.labels ? { labels: rule.labels } : {}) };
     return {
         alert: rule.alert,
         expr: rule.expr,
         ...(rule.for ? { for: rule.for } : {}),
         labels: { severity: rule.severity, ...rule.labels },
-        annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
+        annotations: { summary: rule.summary, description: rule.description, ...runbookAnnotation(rule.alert, runbookBaseUrl) },
     };
 }
 
 export function renderRules(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RenderedFile[] {
     return ruleGroups(m, t).map((g) => ({
         path: `${rulesDir}/${g.name}.yml`,
-        content: renderedHeader + yamlText({ groups: [{ name: g.name, rules: g.rules.map(toYaml) }] }),
+        content: renderedHeader + yamlText({ groups: [{ name: g.name, rules: g.rules.map((rule) => toYaml(rule, m.runbookBaseUrl)) }] }),
         secret: false,
         owner: containerUids.prometheus,
     }));

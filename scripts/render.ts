@@ -4,21 +4,27 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../config/parse";
 import { projectDir, stackConfigSource, stackRawConfig } from "../config/stackFiles";
-import { localUrls, tunnelCommand } from "../render/access";
+import { summaryLines } from "../render/summary";
 import { hostCloudInit, renderPlaceholders } from "../render/cloudInit";
 import { renderStackFiles } from "../render";
 import { deployedPath } from "../render/files";
 import { fleetSummary } from "../render/fleet";
 import { currentRelease } from "../model/catalog";
-import { dashboardFiles } from "../dashboards/src";
+import { stackDashboards } from "../config/dashboards";
+import { repositoryOrigin } from "../config/program";
+import type { RepositoryOrigin } from "../config/runbooks";
 
 /** Where render writes a new server's user data, relative to its output directory. */
 export const cloudInitRenderPath = "host/cloud-init.yml";
 
-export function renderStack(stack: string, outDir: string, stackDir = projectDir): string[] {
-    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true, source: stackConfigSource(stack, stackDir) });
+/**
+ * `repository`: where runbookBaseUrl's default comes from (the CLI passes this clone's git
+ * remote; the snapshot none, so that its hashes do not depend on the clone).
+ */
+export function renderStack(stack: string, outDir: string, stackDir = projectDir, repository?: RepositoryOrigin): string[] {
+    const config = parseStackConfig(stack, stackRawConfig(stack, stackDir), { withoutSecrets: true, source: stackConfigSource(stack, stackDir), repository });
     const m = config.monitoring;
-    const files = renderStackFiles(m, dashboardFiles(m.alertThresholds));
+    const files = renderStackFiles(m, stackDashboards(m.alertThresholds));
     fs.rmSync(outDir, { recursive: true, force: true });
     const written: string[] = [];
     const write = (rel: string, content: string) => {
@@ -38,8 +44,7 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
     write("SUMMARY.txt", [
         `stack ${stack}: host mode ${config.host.mode}, files below ${m.configRoot} on the host`,
         `Prometheus, Alertmanager and Grafana read their files through ${m.configRoot}/<service>/${currentRelease}, swapped in only after their checker accepts them (README: When an update is rejected)`,
-        `tunnel: ${tunnelCommand(m, { user: config.host.sshUser, address, port: config.host.sshPort })}`,
-        ...Object.entries(localUrls(m)).map(([ui, url]) => `${ui}: ${url}`),
+        ...summaryLines(config, { user: config.host.sshUser, address, port: config.host.sshPort }),
         "secret files (written by pulumi up from Pulumi secrets, not rendered here):",
         ...secrets.map((s) => `  ${s}`),
         ...fleetSummary(stack, m.configRoot, m.hosts, config.privateNetwork),
@@ -56,7 +61,7 @@ if (require.main === module) {
     }
     const outDir = path.resolve(out ?? path.join(projectDir, "rendered", stack));
     try {
-        const written = renderStack(stack, outDir);
+        const written = renderStack(stack, outDir, projectDir, repositoryOrigin());
         console.log(`wrote ${written.length} files to ${outDir}:`);
         for (const w of written) console.log(`  ${w}`);
     } catch (e) {

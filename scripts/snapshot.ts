@@ -9,7 +9,7 @@ import * as path from "path";
 import { parseStackConfig } from "../config/parse";
 import { projectDir, stackConfigSource, stackRawConfig } from "../config/stackFiles";
 import { renderServices } from "../render/services";
-import { dashboardFiles } from "../dashboards/src";
+import { stackDashboards } from "../config/dashboards";
 import { renderStack } from "./render";
 
 export const snapshotFile = path.join(projectDir, "test", "rendered-snapshot.json");
@@ -30,7 +30,7 @@ export function snapshot(): Snapshot {
         try {
             const files = Object.fromEntries(renderStack(stack, out).sort().map((rel) => [rel, sha256(fs.readFileSync(path.join(out, rel), "utf8"))]));
             const m = parseStackConfig(stack, stackRawConfig(stack), { withoutSecrets: true, source: stackConfigSource(stack) }).monitoring;
-            const containers = Object.fromEntries(renderServices(m, dashboardFiles(m.alertThresholds)).map((s) => [s.instance.names.container, sha256(JSON.stringify({
+            const containers = Object.fromEntries(renderServices(m, stackDashboards(m.alertThresholds)).map((s) => [s.instance.names.container, sha256(JSON.stringify({
                 image: s.settings.image, memoryMb: s.settings.memoryMb, command: s.command, envs: s.envs, healthcheck: s.healthcheck, binds: s.binds,
             }))]));
             result[stack] = { files, containers };

@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import { defaultThresholds } from "../../model/alerts";
 import { readDashboards } from "../../render/grafana";
 import { dashboardsDir } from "../../config/stackFiles";
+import { generatedDashboardPaths, userDashboards } from "../../config/dashboards";
 import { byType, type ProgramRun, runProgram } from "../harness";
 
 const diskFreeWarningPercent = 20;
@@ -53,7 +54,19 @@ test("the alert rules of the same deployment fire at those values", () => {
 });
 
 test("dashboards without a disk panel are deployed as committed", () => {
-    for (const d of readDashboards(dashboardsDir).filter((x) => !["Hosts/host.json", "Monitoring/overview.json"].includes(x.relativePath))) {
+    const generated = generatedDashboardPaths();
+    for (const d of readDashboards(dashboardsDir).filter((x) => generated.has(x.relativePath) && !["Hosts/host.json", "Monitoring/overview.json"].includes(x.relativePath))) {
         assert.equal(deployed(`grafana/dashboards/${d.relativePath}`), d.content, d.relativePath);
     }
+});
+
+test("the user's own dashboards are deployed beside them, pointed at the provisioned Prometheus", () => {
+    const users = userDashboards();
+    assert.ok(users.length > 0, "dashboards/Custom/ holds an exported dashboard");
+    assert.match(users.find((d) => d.relativePath === "Custom/node-exporter-full.json")?.content ?? "", /"uid": "\$\{DS_PROMETHEUS\}"/);
+    for (const d of users) {
+        const content = deployed(`grafana/dashboards/${d.relativePath}`);
+        assert.doesNotMatch(content, /\$\{DS_[A-Z0-9_]+\}|"__inputs"/, `${d.relativePath}: no export input is left`);
+    }
+    assert.match(deployed("grafana/dashboards/Custom/node-exporter-full.json"), /"uid": "prometheus"/);
 });

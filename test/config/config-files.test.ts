@@ -54,7 +54,7 @@ test("a stack file contributes only this project's keys, unprefixed, over the de
 
 test("a missing stack file is named, with the command that creates it", () => {
     withProject({ "Pulumi.yaml": project }, (dir) => {
-        assert.throws(() => stackRawConfig("nope", dir), { message: "No stack file Pulumi.nope.yaml; create it with `pulumi stack init nope`" });
+        assert.throws(() => stackRawConfig("nope", dir), { message: "No stack file Pulumi.nope.yaml; create it with `npm run init -- nope` (README: Quick start)" });
     });
 });
 
