@@ -13,11 +13,12 @@ import { containerMemoryMb, severities, type AppTarget, type HostConfig, type Ho
 import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
+import { readRemoteConfig } from "./remoteWrite";
 import { didYouMean } from "./suggest";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
-export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl"] as const;
+export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", "grafanaToken"] as const;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -425,6 +426,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         probes: [], hosts: [],
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
+        remote: readRemoteConfig(r, options),
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 

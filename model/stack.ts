@@ -4,6 +4,7 @@ import type { AlertThresholds } from "./alerts";
 import type { FleetHost, PrivateNetworkConfig } from "./fleet";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
+import type { RemoteConfig } from "./remoteWrite";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -117,6 +118,8 @@ export interface MonitoringConfig {
     readonly deadMansSwitchUrl?: string;
     /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
     readonly alertThresholds: AlertThresholds;
+    /** remote_write targets, the embedded long-term store and where Grafana runs (model/remoteWrite.ts). */
+    readonly remote: RemoteConfig;
 }
 
 export interface StackConfig {
@@ -129,6 +132,7 @@ export interface StackConfig {
 
 /** Sum of the memory limits of every container the stack runs. */
 export function containerMemoryMb(m: MonitoringConfig): number {
-    return m.prometheus.memoryMb + m.alertmanager.memoryMb + m.grafana.memoryMb +
-        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb;
+    return m.prometheus.memoryMb + m.alertmanager.memoryMb + (m.remote.grafana.mode === "embedded" ? m.grafana.memoryMb : 0) +
+        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb +
+        (m.remote.victoriaMetrics.enabled ? m.remote.victoriaMetrics.memoryMb : 0);
 }
