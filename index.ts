@@ -6,6 +6,8 @@ import { loadProgramConfig } from "./config/program";
 import { localUrls, sshCommand, tunnelCommand } from "./render/access";
 import { MonitoringStack } from "./components/stack";
 import { dashboardFiles } from "./dashboards/src";
+import { GrafanaApi } from "./components/grafanaApi";
+import { grafanaApiPlan } from "./render/grafanaApi";
 
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
@@ -14,19 +16,26 @@ const m = config.monitoring;
 const host = new Host("host", { config: config.host, stack: config.stack });
 const dockerProvider = createDockerProvider("docker", host);
 
-const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefined
-    ? pulumi.secret(m.grafana.adminPassword)
+const externalGrafana = m.remote.grafana.mode === "external" ? m.remote.grafana : undefined;
+// An external Grafana has its own users: no admin password of ours.
+const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefined || externalGrafana
+    ? pulumi.secret(m.grafana.adminPassword ?? "")
     : new random.RandomPassword("grafana-admin-password", { length: 24, special: false }).result;
+// Built with this stack's thresholds; dashboards/*.json is the same for the defaults.
+const dashboards = dashboardFiles(m.alertThresholds);
 
 new MonitoringStack("monitoring", {
     config: m,
     shell: host.shell,
     protectData: config.host.protect,
     hostReady: host.ready,
-    // Built with this stack's thresholds; dashboards/*.json is the same for the defaults.
-    dashboards: dashboardFiles(m.alertThresholds),
+    dashboards,
     grafanaAdminPassword: adminPassword,
 }, { providers: [dockerProvider] });
+
+if (externalGrafana) {
+    new GrafanaApi("grafana", { url: externalGrafana.url, token: pulumi.secret(externalGrafana.token), plan: grafanaApiPlan(m, dashboards) });
+}
 
 const sshTarget = pulumi.all([host.address, host.hostKey]).apply(([address, hostKey]) =>
     ({ user: config.host.sshUser, address, port: config.host.sshPort, hostKey: hostKey || undefined }));

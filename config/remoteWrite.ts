@@ -8,7 +8,7 @@ import {
     type GrafanaMode, type GrafanaTarget, type RemoteConfig, type RemoteWriteAuth, type RemoteWriteTarget,
 } from "../model/remoteWrite";
 import { labelNamePattern } from "../render/promql";
-import { checkedText, item, list, optionalText, wholeNumber } from "./fields";
+import { checkedText, item, list, optionalText, plain, wholeNumber } from "./fields";
 
 /** The part of config/parse.ts' reader these keys need. */
 export interface RemoteReader {
@@ -67,7 +67,9 @@ const queueSchema = item({
 }, "a queue", "a map of queue settings").optional().transform((q) => q ?? { ...remoteWriteQueueDefaults });
 
 const headersSchema = z.record(z.string(), z.unknown(), { error: "expected a map of header name to (secret) value" }).default({})
-    .transform((headers, ctx) => Object.fromEntries(Object.entries(headers).map(([name, value]) => {
+    .transform((headers, ctx) => Object.fromEntries(Object.entries(headers).map(([name, raw]) => {
+        // A value set with --secret that cannot be decrypted here (npm run render) is a placeholder.
+        const value = plain(raw);
         const issue = (message: string) => ctx.issues.push({ code: "custom", input: value, path: [name], message });
         if (!headerNamePattern.test(name)) issue("is not an HTTP header name; use letters, digits and -");
         else if (reservedHeaders.includes(name.toLowerCase())) issue(`Prometheus sets ${name} itself; for credentials use {item}.username/password or {item}.bearerToken`);

@@ -97,3 +97,8 @@ export function prometheusSecrets(files: readonly RenderedFile[]): Map<string, s
     return new Map(files.filter((f) => f.secret && f.path.startsWith(prefix))
         .map((f) => [`${containerPaths.prometheusConfigDir}/${f.path.slice(prefix.length)}`, f.content]));
 }
+
+/** An agent-mode command line for Debian's Prometheus 2.42, which enables agent mode as a feature flag. */
+export function forDebianAgent(command: readonly string[]): string[] {
+    return command.map((a) => (a === "--agent" ? "--enable-feature=agent" : a));
+}

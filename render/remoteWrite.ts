@@ -47,7 +47,8 @@ export interface RenderedRemoteWrite {
     readonly files: readonly RenderedFile[];
 }
 
-function targetConfig(t: RemoteWriteTarget): { config: Record<string, unknown>; files: RenderedFile[] } {
+/** One target's remote_write entry and the secret files it reads (below the prometheus release). */
+export function targetConfig(t: RemoteWriteTarget): { config: Record<string, unknown>; files: RenderedFile[] } {
     const files: RenderedFile[] = [];
     const secret = (what: Parameters<typeof remoteWriteSecretFile>[1], content: string) => {
         const s = prometheusSecret(remoteWriteSecretFile(t.name, what), content);
