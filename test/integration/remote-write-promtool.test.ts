@@ -10,6 +10,8 @@ import { parseStackConfig } from "../../config/parse";
 import { containerPaths } from "../../model/catalog";
 import { renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
+import { renderAgentPrometheus } from "../../render/agent";
+import { fleetScrapeFiles, type FleetHost } from "../../model/fleet";
 import { forDebianPrometheus, prometheusSecrets } from "../../rehearsal/skew";
 import { spawnSync } from "node:child_process";
 import { toolAvailable } from "../externalTools";
@@ -50,5 +52,26 @@ test("promtool 2.42 accepts the rendered prometheus.yml with remote_write, rules
         const result = spawnSync("promtool", ["check", "config", main], { encoding: "utf8" });
         assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
         assert.match(result.stdout, /remote-write\.yml/, "the remote-write rules were loaded");
+    });
+});
+
+test("promtool 2.42 accepts the agent-mode prometheus.yml in agent mode (no rules, no alerting)", (t) => {
+    if (!toolAvailable(t, "promtool")) return;
+    inTempDir("agent-check", (dir) => {
+        const host: FleetHost = { name: "edge-1", address: "10.0.0.7", labels: {}, agents: true, transport: "tls", redis: [], apps: [], push: true };
+        const rendered = renderAgentPrometheus(m, host);
+        const hostDir = path.join(dir, "prometheus");
+        const files = [...rendered.files,
+            { path: `prometheus/${fleetScrapeFiles.caCert}`, content: "", secret: false }, { path: `prometheus/${fleetScrapeFiles.password}`, content: "pw", secret: true }];
+        for (const f of files) {
+            const target = path.join(dir, f.path);
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            fs.writeFileSync(target, f.content.replaceAll(`${containerPaths.prometheusConfigDir}/`, `${hostDir}/`));
+        }
+        const main = path.join(hostDir, "prometheus.yml");
+        const secrets = new Map([...prometheusSecrets(rendered.files)].map(([p, v]) => [p.replace(`${containerPaths.prometheusConfigDir}/`, `${hostDir}/`), v]));
+        fs.writeFileSync(main, forDebianPrometheus(fs.readFileSync(main, "utf8"), secrets));
+        const result = spawnSync("promtool", ["check", "config", "--agent", main], { encoding: "utf8" });
+        assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     });
 });
