@@ -14,6 +14,7 @@ import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { readRemoteConfig } from "./remoteWrite";
+import { victoriaMetricsJob } from "../model/remoteWrite";
 import { didYouMean } from "./suggest";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
@@ -392,7 +393,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const apps = r.parse("apps", list(appSchema), []);
     const redis = r.parse("redis", list(redisSchema), []);
-    const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name))];
+    const remote = readRemoteConfig(r, options);
+    const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name)), ...(remote.victoriaMetrics.enabled ? [victoriaMetricsJob] : [])];
     for (const [i, app] of apps.entries()) {
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
         jobs.push(app.job);
@@ -426,7 +428,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         probes: [], hosts: [],
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
-        remote: readRemoteConfig(r, options),
+        remote,
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 
