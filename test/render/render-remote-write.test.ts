@@ -153,6 +153,7 @@ test("bad remoteWrite, victoriaMetrics and grafanaMode values are refused with t
         [{ remoteWrite: [{ name: "a", url: "https://x", qeue: {} }] }, /^remoteWrite\[0\]\.qeue: a remote_write target has no field qeue; did you mean remoteWrite\[0\]\.queue/],
         [{ remoteWrite: [{ name: "a", url: "https://x" }, { name: "a", url: "https://y" }] }, /^remoteWrite\[1\]\.name: "a" is used twice/],
         [{ victoriaMetrics: true, remoteWrite: [{ name: "victoriametrics", url: "https://y" }] }, /^remoteWrite\[0\]\.name: "victoriametrics" is the embedded store's/],
+        [{ victoriaMetrics: true, apps: [{ job: "victoriametrics", targets: ["vm:8428"] }] }, /^apps\[0\]\.job: job name "victoriametrics" is used twice/],
         [{ victoriaMetricsRetention: "3M" }, /^victoriaMetricsRetention: "3M" must be a number with h, d, w or y/],
         [{ grafanaMode: "cloud" }, /^grafanaMode: "cloud" must be embedded .* or external/],
         [{ grafanaMode: "external", grafanaToken: "t", remoteWrite: [central] }, /^grafanaUrl: required with grafanaMode external/],
