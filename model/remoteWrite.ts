@@ -75,6 +75,9 @@ export const victoriaMetricsDefaults = {
 /** VictoriaMetrics' port inside its container (the image's default -httpListenAddr). */
 export const victoriaMetricsPort = 8428;
 
+/** Where the embedded store's data volume is mounted (its -storageDataPath). */
+export const victoriaMetricsDataPath = "/storage";
+
 /** Scrape job of the embedded store's own /metrics. */
 export const victoriaMetricsJob = "victoriametrics";
 

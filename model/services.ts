@@ -6,7 +6,7 @@
 import type { MonitoringConfig, ServiceSettings } from "./stack";
 import { builtinJobs, configMounts, containerPaths, containerPorts, containerUids, hostDirs, redisJob } from "./catalog";
 import { type ServiceNames, type StackNames, stackNames } from "./names";
-import { victoriaMetricsJob, victoriaMetricsPort } from "./remoteWrite";
+import { victoriaMetricsDataPath, victoriaMetricsJob, victoriaMetricsPort } from "./remoteWrite";
 
 /** The services, in the order their scrape jobs and files are rendered. */
 export const serviceKeys = ["prometheus", "alertmanager", "grafana", "nodeExporter", "redisExporter", "blackboxExporter", "victoriaMetrics"] as const;
@@ -289,7 +289,7 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         instances: (m) => single(m, serviceSpecs.victoriaMetrics, victoriaMetricsJob),
         // The image runs as root and owns its fresh volume; it reads no secret file.
         containerPort: victoriaMetricsPort, uid: 0,
-        dataPath: "/storage",
+        dataPath: victoriaMetricsDataPath,
         networks: "stack", healthPath: "/health", scrapeAddress: "container",
         exportedMetrics: victoriaMetricsMetrics,
         dashboards: [],

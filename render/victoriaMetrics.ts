@@ -1,5 +1,6 @@
 // The embedded long-term store's command line (VictoriaMetrics single-node). Pure.
 import type { MonitoringConfig } from "../model/stack";
+import { victoriaMetricsDataPath } from "../model/remoteWrite";
 import { serviceSpecs } from "../model/services";
 
 /**
@@ -11,7 +12,7 @@ import { serviceSpecs } from "../model/services";
 export function victoriaMetricsCommand(m: MonitoringConfig): string[] {
     const spec = serviceSpecs.victoriaMetrics;
     return [
-        `-storageDataPath=${spec.dataPath ?? "/storage"}`,
+        `-storageDataPath=${victoriaMetricsDataPath}`,
         `-retentionPeriod=${m.remote.victoriaMetrics.retention}`,
         `-httpListenAddr=:${spec.containerPort}`,
         "-memory.allowedPercent=60",

@@ -6,6 +6,7 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { byType, type ProgramRun, runProgram } from "../harness";
 import { stackRawConfig } from "../../config/stackFiles";
+import { victoriaMetricsDefaults } from "../../model/remoteWrite";
 
 const file = stackRawConfig("scale-example");
 const remoteWrite = (file.remoteWrite as Record<string, unknown>[]).map((t) => ({ ...t, password: "store-password-never-in-plaintext" }));
@@ -24,7 +25,7 @@ test("VictoriaMetrics runs pinned, memory-limited, unpublished, on the stack net
     const vm = byType(run, "docker:index/container:Container").find((c) => c.inputs.name === "monitoring-scale-example-victoria-metrics");
     assert.ok(vm);
     assert.deepEqual(vm.inputs.ports ?? [], [], "published nowhere: Prometheus and Grafana reach it on the stack's network");
-    assert.equal(vm.inputs.memory, 512);
+    assert.equal(vm.inputs.memory, victoriaMetricsDefaults.memoryMb);
     assert.ok((vm.inputs.command as string[]).includes("-retentionPeriod=2y"));
     assert.deepEqual((vm.inputs.networksAdvanced as { name: string }[]).map((n) => n.name), ["monitoring-scale-example"]);
     const image = byType(run, "docker:index/remoteImage:RemoteImage").find((i) => String(i.inputs.name).startsWith("victoriametrics/"));
