@@ -43,3 +43,15 @@ test("Prometheus writes to the embedded store first, and the host's Grafana show
     assert.match(String(datasources?.inputs.stdin), /uid: victoriametrics\n/);
     assert.match(String(datasources?.inputs.stdin), /uid: remote-central\n/);
 });
+
+test("the store's password reaches Prometheus and Grafana only as secret files", () => {
+    const password = String(remoteWrite[0].password);
+    const holders = run.resources.filter((r) => Object.entries(r.inputs).some(([, v]) => JSON.stringify(v).includes(password)));
+    assert.deepEqual(holders.map((r) => r.name).sort(), [
+        "monitoring-grafana-files-grafana/secrets/datasource-central-basicAuthPassword",
+        "monitoring-prometheus-files-prometheus/secrets/remote-write-central-password",
+    ]);
+    for (const r of holders) {
+        for (const [key, value] of Object.entries(r.inputs)) if (JSON.stringify(value).includes(password)) assert.ok(r.secretInputs.includes(key), `${r.name}.${key} is not secret`);
+    }
+});
