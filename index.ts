@@ -8,6 +8,8 @@ import { localUrls, sshCommand, tunnelCommand } from "./render/access";
 import { MonitoringStack } from "./components/stack";
 import { stackDashboards } from "./config/dashboards";
 import { alertRouting, grafanaPasswordSummary, retentionSummary } from "./render/summary";
+import { GrafanaApi } from "./components/grafanaApi";
+import { grafanaApiPlan } from "./render/grafanaApi";
 
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
@@ -16,9 +18,13 @@ const m = config.monitoring;
 const host = new Host("host", { config: config.host, stack: config.stack });
 const dockerProvider = createDockerProvider("docker", host);
 
-const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefined
-    ? pulumi.secret(m.grafana.adminPassword)
+const externalGrafana = m.remote.grafana.mode === "external" ? m.remote.grafana : undefined;
+// An external Grafana has its own users: no admin password of ours.
+const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefined || externalGrafana
+    ? pulumi.secret(m.grafana.adminPassword ?? "")
     : new random.RandomPassword("grafana-admin-password", { length: 24, special: false }).result;
+// Built with this stack's thresholds (dashboards/*.json is the same for the defaults), and the user's own.
+const dashboards = stackDashboards(m.alertThresholds);
 
 // The other machines watched (issue 13): private network, agents over SSH, scrape credentials.
 const fleet = m.hosts.length === 0 && config.privateNetwork === undefined ? undefined : new Fleet("fleet", {
@@ -35,11 +41,14 @@ new MonitoringStack("monitoring", {
     shell: host.shell,
     protectData: config.host.protect,
     hostReady: host.ready,
-    // Built with this stack's thresholds (dashboards/*.json is the same for the defaults), and the user's own.
-    dashboards: stackDashboards(m.alertThresholds),
+    dashboards,
     grafanaAdminPassword: adminPassword,
     prometheusFiles: fleet?.prometheusFiles,
 }, { providers: [dockerProvider] });
+
+if (externalGrafana) {
+    new GrafanaApi("grafana", { url: externalGrafana.url, token: pulumi.secret(externalGrafana.token), plan: grafanaApiPlan(m, dashboards) });
+}
 
 const sshTarget = pulumi.all([host.address, host.hostKey]).apply(([address, hostKey]) =>
     ({ user: config.host.sshUser, address, port: config.host.sshPort, hostKey: hostKey || undefined }));

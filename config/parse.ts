@@ -14,13 +14,15 @@ import { containerMemoryMb, severities, type AppTarget, type HostConfig, type Ho
 import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
+import { readRemoteConfig } from "./remoteWrite";
+import { victoriaMetricsJob } from "../model/remoteWrite";
 import { didYouMean } from "./suggest";
 import { placeholderProblems } from "./template";
 import { runbookBaseFromRemote, runbookBasePattern, type RepositoryOrigin } from "./runbooks";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
-export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl"] as const;
+export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", "grafanaToken"] as const;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -396,7 +398,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const apps = r.parse("apps", list(appSchema), []);
     const redis = r.parse("redis", list(redisSchema), []);
-    const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name))];
+    const remote = readRemoteConfig(r, options);
+    const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name)), ...(remote.victoriaMetrics.enabled ? [victoriaMetricsJob] : [])];
     for (const [i, app] of apps.entries()) {
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
         jobs.push(app.job);
@@ -442,6 +445,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
         runbookBaseUrl: runbookBaseUrl ?? (options.repository && runbookBaseFromRemote(options.repository)),
+        remote,
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
 

@@ -28,6 +28,7 @@ export const thresholdSpecs = {
     appLatencyP95WarningSeconds: { default: 2, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh warns when p95 latency stays above this for 5m" },
     appLatencyP95CriticalSeconds: { default: 5, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh turns critical when p95 latency stays above this for 5m" },
     appLatencyP99CriticalSeconds: { default: 10, unit: "s", min: 0.001, max: 3600, description: "AppLatencyP99High fires when p99 latency stays above this for 5m" },
+    remoteWriteBehindSeconds: { default: 120, unit: "s", min: 1, max: 7200, description: "RemoteWriteBehind fires when a remote_write queue's newest sent sample is older than the newest sample by more than this for 5m" },
     heartbeatMaxAgeSeconds: { default: 60, unit: "s", min: 1, max: 86400, description: "AppHeartbeatStale fires when a *_heartbeat_seconds timestamp is older than this" },
 } as const satisfies Record<string, ThresholdSpec>;
 
@@ -112,4 +113,6 @@ export const alertActions: Readonly<Record<string, string>> = {
     AppLatencyHigh: "Check the app's dependencies (database, Redis, external APIs) and its load",
     AppLatencyP99High: "Find the slow endpoints and the dependency they wait on",
     AppHeartbeatStale: "The process is up but its main loop is stuck: check its logs and restart it",
+    RemoteWriteBehind: "Check the store's health and the network path; Prometheus catches up from its WAL once it answers",
+    RemoteWriteSamplesFailing: "Read the Prometheus log for the store's 4xx answer: credentials, rate limits or rejected series",
 };

@@ -52,6 +52,12 @@ export interface FleetHost {
     readonly transport: FleetTransport;
     readonly redis: readonly FleetRedis[];
     readonly apps: readonly FleetApp[];
+    /**
+     * The monitoring host cannot reach this machine (behind NAT, another provider): it runs
+     * Prometheus in agent mode, scraping its own agents and pushing to the stack's `remoteWrite`
+     * stores (render/agent.ts), instead of being scraped. Optional (issue 15); unset means pulled.
+     */
+    readonly push?: boolean;
 }
 
 /** The stack's private network on Hetzner (created only when the monitoring host is created or adopted there). */

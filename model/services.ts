@@ -6,9 +6,10 @@
 import type { MonitoringConfig, ServiceSettings } from "./stack";
 import { builtinJobs, configMounts, containerPaths, containerPorts, containerUids, hostDirs, redisJob } from "./catalog";
 import { type ServiceNames, type StackNames, stackNames } from "./names";
+import { victoriaMetricsDataPath, victoriaMetricsJob, victoriaMetricsPort } from "./remoteWrite";
 
 /** The services, in the order their scrape jobs and files are rendered. */
-export const serviceKeys = ["prometheus", "alertmanager", "grafana", "nodeExporter", "redisExporter", "blackboxExporter"] as const;
+export const serviceKeys = ["prometheus", "alertmanager", "grafana", "nodeExporter", "redisExporter", "blackboxExporter", "victoriaMetrics"] as const;
 export type SpecKey = typeof serviceKeys[number];
 
 /** One container of a service: most run one, a per-target service one per target (`redis` entry). */
@@ -99,6 +100,10 @@ const prometheusMetrics = [
     "prometheus_notifications_queue_capacity",
     "prometheus_notifications_queue_length",
     "prometheus_notifications_sent_total",
+    "prometheus_remote_storage_highest_timestamp_in_seconds",
+    "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
+    "prometheus_remote_storage_samples_failed_total",
+    "prometheus_remote_storage_samples_total",
     "prometheus_rule_evaluation_failures_total",
     "prometheus_rule_group_last_duration_seconds",
     "prometheus_tsdb_compactions_failed_total",
@@ -188,6 +193,14 @@ const blackboxExporterMetrics = [
     "probe_ssl_earliest_cert_expiry",
 ] as const;
 
+/** VictoriaMetrics single-node (its own /metrics, job victoriametrics). */
+const victoriaMetricsMetrics = [
+    "vm_data_size_bytes",
+    "vm_free_disk_space_bytes",
+    "vm_rows",
+    "vm_rows_inserted_total",
+] as const;
+
 export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly key: K } } = {
     prometheus: {
         key: "prometheus", component: "Prometheus", resourceName: "prometheus",
@@ -216,7 +229,8 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
     },
     grafana: {
         key: "grafana", component: "Grafana", resourceName: "grafana",
-        settings: (m) => m.grafana, perTarget: false,
+        // An external Grafana (grafanaMode external) is managed through its API: no container here.
+        settings: (m) => m.remote.grafana.mode === "embedded" ? m.grafana : undefined, perTarget: false,
         names: (n) => n.grafana,
         instances: (m) => single(m, serviceSpecs.grafana, builtinJobs.grafana),
         containerPort: containerPorts.grafana, hostPort: (m) => m.grafana.port, uid: containerUids.grafana,
@@ -266,6 +280,20 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         exportedMetrics: blackboxExporterMetrics,
         dashboards: [],
         rehearsal: { binary: "prometheus-blackbox-exporter", debianPackage: "prometheus-blackbox-exporter" },
+    },
+    // The embedded long-term store (issue 15): a remote_write target and Grafana's second datasource, on the stack's network only.
+    victoriaMetrics: {
+        key: "victoriaMetrics", component: "VictoriaMetrics", resourceName: "victoria-metrics",
+        settings: (m) => m.remote.victoriaMetrics.enabled ? m.remote.victoriaMetrics : undefined, perTarget: false,
+        names: (n) => n.service("victoria-metrics"),
+        instances: (m) => single(m, serviceSpecs.victoriaMetrics, victoriaMetricsJob),
+        // The image runs as root and owns its fresh volume; it reads no secret file.
+        containerPort: victoriaMetricsPort, uid: 0,
+        dataPath: victoriaMetricsDataPath,
+        networks: "stack", healthPath: "/health", scrapeAddress: "container",
+        exportedMetrics: victoriaMetricsMetrics,
+        dashboards: [],
+        rehearsal: { binary: "victoria-metrics", debianPackage: "victoria-metrics" },
     },
 };
 

@@ -4,6 +4,7 @@ import type { AlertThresholds } from "./alerts";
 import type { FleetHost, PrivateNetworkConfig } from "./fleet";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
+import type { RemoteConfig } from "./remoteWrite";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -122,6 +123,8 @@ export interface MonitoringConfig {
      * alert links to its section. Undefined: alerts carry their runbook's first step instead.
      */
     readonly runbookBaseUrl?: string;
+    /** remote_write targets, the embedded long-term store and where Grafana runs (model/remoteWrite.ts). */
+    readonly remote: RemoteConfig;
 }
 
 export interface StackConfig {
@@ -134,6 +137,7 @@ export interface StackConfig {
 
 /** Sum of the memory limits of every container the stack runs. */
 export function containerMemoryMb(m: MonitoringConfig): number {
-    return m.prometheus.memoryMb + m.alertmanager.memoryMb + m.grafana.memoryMb +
-        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb;
+    return m.prometheus.memoryMb + m.alertmanager.memoryMb + (m.remote.grafana.mode === "embedded" ? m.grafana.memoryMb : 0) +
+        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb +
+        (m.remote.victoriaMetrics.enabled ? m.remote.victoriaMetrics.memoryMb : 0);
 }

@@ -15,6 +15,7 @@ import { specOf, type FakeEndpoints } from "../model/receivers";
 import { renderStackFiles } from "../render";
 import { alertmanagerConfigFile } from "../render/alertmanager";
 import { allServiceSpecs, serviceSpecs, type ServiceSpec, type SpecKey } from "../model/services";
+import { remoteWriteTargets } from "../render/remoteWrite";
 import { renderedSingle, renderService } from "../render/services";
 import type { RenderedFile } from "../render/files";
 import { prometheusConfigFile } from "../render/prometheus";
@@ -190,6 +191,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     const parsed = parseStackConfig(options.stack, raw, { withoutSecrets: true }).monitoring;
     const unlaunched = allServiceSpecs.filter((s) => s.rehearsal !== "stub" && !launchedServices.includes(s.key) && s.settings(parsed) !== undefined);
     if (unlaunched.length > 0) throw new Error(`the rehearsal does not run ${unlaunched.map((s) => s.key).join(", ")} yet`);
+    // Its Prometheus would send to the stores' real addresses; only loopback may be contacted.
+    if (remoteWriteTargets(parsed).length > 0) throw new Error("the rehearsal does not send remote_write; test/rehearsal/rehearsal-remote-write.test.ts rehearses it on loopback");
     const redisServers = options.redisServers ?? {};
     for (const [name, o] of Object.entries(redisServers)) {
         for (const n of [name, o.replicaOf]) {

@@ -11,6 +11,7 @@
 // file. Its output holds credentials in plain text: only for tests and loopback rehearsal, never
 // for deployment.
 import { load } from "js-yaml";
+import { containerPaths, hostDirs } from "../model/catalog";
 import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerContainerPath } from "../render/alertmanager";
 import { receiverSpecs } from "../model/receivers";
@@ -63,4 +64,41 @@ export function forDebianAlertmanager(configYaml: string, secrets: ReadonlyMap<s
 /** In-container path → content of every secret Alertmanager file, the lookup forDebianAlertmanager needs. */
 export function alertmanagerSecrets(files: readonly RenderedFile[]): Map<string, string> {
     return new Map(files.filter((f) => f.secret).map((f) => [alertmanagerContainerPath(f.path), f.content]));
+}
+
+/**
+ * Rewrites prometheus.yml for Debian's Prometheus 2.42, which lacks `http_headers` (prometheus/common's
+ * header config with `files`, read by the deployed 3.x): each remote_write header read from a file
+ * becomes an inline `headers` entry, its value looked up in `secrets` by in-container path.
+ * Like forDebianAlertmanager, the output holds credentials: tests and loopback rehearsal only.
+ */
+export function forDebianPrometheus(configYaml: string, secrets: ReadonlyMap<string, string>): string {
+    const doc = load(configYaml);
+    if (!isRecord(doc)) throw new Error("prometheus.yml is not a YAML mapping");
+    for (const target of records(doc.remote_write)) {
+        if (!isRecord(target.http_headers)) continue;
+        const inline: Record<string, string> = {};
+        for (const [name, header] of Object.entries(target.http_headers)) {
+            const files = isRecord(header) && Array.isArray(header.files) ? header.files : [];
+            const [file] = files;
+            const value = typeof file === "string" ? secrets.get(file) : undefined;
+            if (files.length !== 1 || value === undefined) throw new Error(`remote_write ${String(target.name)}: header ${name} must come from one known secret file`);
+            inline[name] = value;
+        }
+        delete target.http_headers;
+        target.headers = inline;
+    }
+    return yamlText(doc);
+}
+
+/** In-container path → content of every secret Prometheus file, the lookup forDebianPrometheus needs. */
+export function prometheusSecrets(files: readonly RenderedFile[]): Map<string, string> {
+    const prefix = `${hostDirs.prometheus}/`;
+    return new Map(files.filter((f) => f.secret && f.path.startsWith(prefix))
+        .map((f) => [`${containerPaths.prometheusConfigDir}/${f.path.slice(prefix.length)}`, f.content]));
+}
+
+/** An agent-mode command line for Debian's Prometheus 2.42, which enables agent mode as a feature flag. */
+export function forDebianAgent(command: readonly string[]): string[] {
+    return command.map((a) => (a === "--agent" ? "--enable-feature=agent" : a));
 }

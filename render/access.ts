@@ -46,9 +46,10 @@ export function sshCommand(t: SshTarget): string {
     return commandLine(["ssh", ...sshDestination(t)]);
 }
 
-/** The published loopback ports, by UI. The tunnel forwards each to the same local port. */
-export function uiPorts(m: MonitoringConfig): Record<"grafana" | "prometheus" | "alertmanager", number> {
-    return { grafana: m.grafana.port, prometheus: m.prometheus.port, alertmanager: m.alertmanager.port };
+/** The published loopback ports, by UI. The tunnel forwards each to the same local port. An external Grafana is not on the host. */
+export function uiPorts(m: MonitoringConfig): Partial<Record<"grafana" | "prometheus" | "alertmanager", number>> {
+    const grafana = m.remote.grafana.mode === "embedded" ? { grafana: m.grafana.port } : {};
+    return { ...grafana, prometheus: m.prometheus.port, alertmanager: m.alertmanager.port };
 }
 
 export function tunnelCommand(m: MonitoringConfig, t: SshTarget): string {
@@ -57,5 +58,6 @@ export function tunnelCommand(m: MonitoringConfig, t: SshTarget): string {
 }
 
 export function localUrls(m: MonitoringConfig): Record<string, string> {
-    return Object.fromEntries(Object.entries(uiPorts(m)).map(([ui, p]) => [ui, `http://localhost:${p}`]));
+    const urls = Object.fromEntries(Object.entries(uiPorts(m)).map(([ui, p]) => [ui, `http://localhost:${p}`]));
+    return m.remote.grafana.mode === "external" ? { grafana: m.remote.grafana.url, ...urls } : urls;
 }

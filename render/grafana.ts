@@ -7,6 +7,7 @@ import { hostDirs, RenderedFile, secretsDir, yamlText } from "./files";
 import { provisionedDatasources, resolveDashboardDatasources } from "./dashboardDatasources";
 import { serviceAliases } from "../model/names";
 import { dashboardProvisioned } from "../model/services";
+import { provisionedRemoteDatasources } from "./remoteWrite";
 
 /** A dashboard JSON file below dashboards/; its folder in Grafana is its sub-folder. */
 export interface DashboardSource {
@@ -40,6 +41,7 @@ export function renderDatasources(m: MonitoringConfig): RenderedFile {
                 url: `http://${serviceAliases.alertmanager}:${containerPorts.alertmanager}`,
                 jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
             },
+            ...provisionedRemoteDatasources(m).datasources,
         ],
     };
     return { path: `${hostDirs.grafana}/provisioning/datasources/datasources.yml`, content: yamlText(datasources), secret: false, owner };
@@ -56,6 +58,7 @@ export function renderGrafana(m: MonitoringConfig, dashboards: readonly Dashboar
     const files: RenderedFile[] = [
         renderDatasources(m),
         { path: `${hostDirs.grafana}/provisioning/dashboards/dashboards.yml`, content: yamlText(providers), secret: false, owner },
+        ...provisionedRemoteDatasources(m).files,
     ];
     const unresolved: string[] = [];
     for (const d of dashboards) {

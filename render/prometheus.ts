@@ -6,6 +6,7 @@ import type { AppTarget, MonitoringConfig } from "../model/stack";
 import { allServiceSpecs, type ServiceInstance, type ServiceSpec } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
+import { renderRemoteWrite } from "./remoteWrite";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -76,6 +77,7 @@ function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
+    const remoteWrite = renderRemoteWrite(m);
     const config = {
         global: {
             scrape_interval: m.prometheus.scrapeInterval,
@@ -86,13 +88,14 @@ export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
         rule_files: [prometheusRuleGlob],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanagerTarget(m)] }] }] },
         scrape_configs: scrapeConfigs(m),
+        ...(remoteWrite.config.length > 0 ? { remote_write: remoteWrite.config } : {}),
     };
     return [{
         path: prometheusConfigFile,
         content: renderedHeader + yamlText(config),
         secret: false,
         owner: containerUids.prometheus,
-    }];
+    }, ...remoteWrite.files];
 }
 
 /** Command-line flags of the Prometheus container. */

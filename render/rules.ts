@@ -1,13 +1,14 @@
 // Alert and recording rules, one file per group below prometheus/rules/ (the rule_files glob).
 // Pure: config and thresholds in, file text out. rules/*.yml in the repository is this output for
 // a reference config, and rules/tests/*.test.yml checks every alert with promtool.
-import { builtinJobs, containerUids, redisJob } from "../model/catalog";
+import { containerUids } from "../model/catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
 import { runbookFirstStep, runbookUrl, type AlertThresholds } from "../model/alerts";
 import { allServiceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
+import { remoteWriteGroup } from "./remoteWriteRules";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -42,13 +43,9 @@ export function isAlert(rule: AlertRule | RecordingRule): rule is AlertRule {
 
 // --- meta: the alerting pipeline and the scrape targets --------------------------------------
 
+/** Every scrape job: one per container of each service that is on (as prometheus.ts scrapes them), then the apps'. */
 function jobs(m: MonitoringConfig): string[] {
-    return [
-        builtinJobs.prometheus, builtinJobs.alertmanager, builtinJobs.grafana,
-        ...(m.nodeExporter.enabled ? [builtinJobs.node] : []),
-        ...m.redis.map((r) => redisJob(r.name)),
-        ...m.apps.map((a) => a.job),
-    ];
+    return [...allServiceSpecs.flatMap((spec) => spec.instances(m).map((i) => i.job)), ...m.apps.map((a) => a.job)];
 }
 
 function targetDown(job: string): AlertRule {
@@ -370,7 +367,8 @@ export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThre
         const group = serviceRuleGroups[spec.key];
         return group && spec.instances(m).length > 0 ? [group(m, t)] : [];
     });
-    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
+    const remoteWrite = remoteWriteGroup(m, t);
+    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : [])];
 }
 
 /** Annotation holding the runbook's first step when there is no runbook address to link to. */

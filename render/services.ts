@@ -11,6 +11,7 @@ import { hostDirs, type RenderedFile, secretsDir } from "./files";
 import { type DashboardSource, grafanaEnvironment, renderGrafana } from "./grafana";
 import { dockerGateway, prometheusCommand, renderPrometheus } from "./prometheus";
 import { renderRules } from "./rules";
+import { victoriaMetricsCommand } from "./victoriaMetrics";
 import { alertmanagerSteps, amtoolCheck, grafanaSteps, prometheusSteps, promtoolCheck, type ServiceAccess, type SwapSteps } from "./swap";
 
 /** A host path mounted read-only into a container. */
@@ -92,6 +93,9 @@ const renderers: { readonly [K in SpecKey]: ServiceRenderer } = {
     blackboxExporter: {
         // The image's own modules file (http_2xx, tcp_connect, icmp) until probes bring their own.
         command: () => [`--web.listen-address=:${serviceSpecs.blackboxExporter.containerPort}`],
+    },
+    victoriaMetrics: {
+        command: (m) => victoriaMetricsCommand(m),
     },
 };
 

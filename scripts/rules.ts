@@ -17,6 +17,7 @@ export function referenceMonitoring(): MonitoringConfig {
         nodeExporter: true,
         apps: [{ job: "api", targets: ["api:8000"] }],
         redis: [{ name: "main", address: "redis:6379" }, { name: "replica", address: "redis-replica:6379" }],
+        remoteWrite: [{ name: "central", url: "https://metrics.example.com/api/v1/write" }],
     }).monitoring;
 }
 

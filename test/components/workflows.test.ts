@@ -74,6 +74,8 @@ function stacks(): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined && !s.endsWith("-example"))
         .filter((s) => stackRawConfig(s).hostMode !== "local")
+        // Examples (Pulumi.scale-example.yaml) show a configuration; they have no server, no environment and no preview.
+        .filter((s) => !s.endsWith("-example"))
         .sort();
 }
 

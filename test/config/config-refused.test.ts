@@ -222,7 +222,7 @@ test("every committed stack file passes, its keys checked against their namespac
 
 test("a did-you-mean suggests only the project's keys and structured keys", () => {
     const message = problems({ retentoin: "1d" }).join("\n");
-    const declared = new Set([...Object.keys(valid), "apps", "redis", "receivers", "alertThresholds"]);
+    const declared = new Set([...Object.keys(valid), "apps", "redis", "receivers", "alertThresholds", "remoteWrite"]);
     for (const [, key] of message.matchAll(new RegExp(`${project}:(\\w+)`, "g"))) if (key !== "retentoin") assert.ok(declared.has(key), key);
 });
 

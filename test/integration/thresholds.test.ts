@@ -114,6 +114,11 @@ const probes = {
     appLatencyP95WarningSeconds: { alert: "AppLatencyHigh", severity: "warning", fires: "above", series: (v) => histogram(v / 0.95) },
     appLatencyP95CriticalSeconds: { alert: "AppLatencyHigh", severity: "critical", fires: "above", series: (v) => histogram(v / 0.95) },
     appLatencyP99CriticalSeconds: { alert: "AppLatencyP99High", severity: "critical", fires: "above", series: (v) => histogram(v / 0.99) },
+    remoteWriteBehindSeconds: { alert: "RemoteWriteBehind", severity: "warning", fires: "above", series: (v) => [
+        // The newest sample is at the evaluation time; the queue's newest sent one v seconds older.
+        { series: `prometheus_remote_storage_highest_timestamp_in_seconds{job="prometheus", instance="localhost:9090"}`, at: (minute) => minute * 60 },
+        { series: `prometheus_remote_storage_queue_highest_sent_timestamp_seconds{job="prometheus", instance="localhost:9090", remote_name="central", url="https://metrics.example.com/api/v1/write"}`, at: (minute) => minute * 60 - v },
+    ] },
     heartbeatMaxAgeSeconds: { alert: "AppHeartbeatStale", severity: "critical", fires: "above", series: (v) => [
         // A unix-time gauge whose age at the evaluation time is v.
         { series: `bot_heartbeat_seconds{${appSel}}`, at: constant(evalMinutes * 60 - v) },
