@@ -8,6 +8,7 @@ import { allServiceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
+import { fleetJobNames, fleetWatched, hostDownAlert, hostDownRule } from "./fleet";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -48,6 +49,7 @@ function jobs(m: MonitoringConfig): string[] {
         ...(m.nodeExporter.enabled ? [builtinJobs.node] : []),
         ...m.redis.map((r) => redisJob(r.name)),
         ...m.apps.map((a) => a.job),
+        ...fleetJobNames(m),
     ];
 }
 
@@ -353,6 +355,12 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
     return { name: "apps", rules: [...m.apps.flatMap(appRecordings), ...m.apps.flatMap((a) => appAlerts(a, t))] };
 }
 
+// --- fleet: HostDown, apart from the meta group so its timing can move (render/fleet.ts) -------
+
+function fleetGroup(): RuleGroup {
+    return { name: hostDownRule.group, rules: [{ ...hostDownAlert(), severity: "critical" }] };
+}
+
 // --- output -----------------------------------------------------------------------------------
 
 /**
@@ -362,15 +370,18 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: AlertThresholds) => RuleGroup } = {
     prometheus: (m) => metaGroup(m),
     nodeExporter: (_m, t) => hostGroup(t),
+    // The host rules also cover the fleet: rendered for it even when this machine runs no node-exporter (below).
     redisExporter: (_m, t) => redisGroup(t),
 };
 
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {
+    const fleet = fleetWatched(m);
     const services = allServiceSpecs.flatMap((spec) => {
         const group = serviceRuleGroups[spec.key];
-        return group && spec.instances(m).length > 0 ? [group(m, t)] : [];
+        const watched = spec.instances(m).length > 0 || (fleet && spec.key === "nodeExporter");
+        return group && watched ? [group(m, t)] : [];
     });
-    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
+    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(fleet ? [fleetGroup()] : [])];
 }
 
 function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {
