@@ -65,14 +65,26 @@ function removeOnExit(namespace: string): void {
 const prefix = (pid: number): string => `vf${pid.toString(36)}`;
 
 /**
- * Creates one namespace per name with Debian's node-exporter on `<address>:9100`, limited to
- * collectors that read no machine-wide figures (uname, time), so only reachability can alert, and
- * a stand-in app answering on `<address>:<appPort>`.
+ * node-exporter's collectors: `reachability` only the ones that read no machine-wide figures (uname,
+ * time), so only reachability can alert in a rehearsal; `default` all of Debian's defaults, as a
+ * real host exports them (the bench's series count).
+ */
+export type NamespaceCollectors = "reachability" | "default";
+
+const collectorFlags: Readonly<Record<NamespaceCollectors, readonly string[]>> = {
+    reachability: ["--collector.disable-defaults", "--collector.uname", "--collector.time"],
+    default: [],
+};
+
+/**
+ * Creates one namespace per name with Debian's node-exporter on `<address>:9100` and, with
+ * `appPort`, a stand-in app answering on `<address>:<appPort>`.
  */
 export async function startFleetNamespaces(names: readonly string[], options: {
     readonly dir: string;
     readonly nodeExporter: string;
-    readonly appPort: number;
+    readonly collectors: NamespaceCollectors;
+    readonly appPort?: number;
     readonly log?: (line: string) => void;
 }): Promise<FleetNamespaces> {
     const { octet, maxHosts } = fleetTestRange();
@@ -104,13 +116,15 @@ export async function startFleetNamespaces(names: readonly string[], options: {
             const node: Managed = { name: `node-exporter-${h.name}`, logFile: path.join(options.dir, `node-exporter-${h.name}.log`) };
             processes.push(node);
             launch(node, "ip", ["netns", "exec", h.namespace, options.nodeExporter, `--web.listen-address=${h.address}:${nodePort}`,
-                "--collector.disable-defaults", "--collector.uname", "--collector.time"], options.dir);
+                ...collectorFlags[options.collectors]], options.dir);
+            await ready(node, 10_000, () => httpOk(`http://${h.address}:${nodePort}/metrics`));
+            const appPort = options.appPort;
+            if (appPort === undefined) continue;
             const app: Managed = { name: `app-${h.name}`, logFile: path.join(options.dir, `app-${h.name}.log`) };
             processes.push(app);
-            const appServer = `require("http").createServer((q,s)=>s.end("# stand-in app\\nfleet_app_up 1\\n")).listen(${options.appPort},${JSON.stringify(h.address)})`;
+            const appServer = `require("http").createServer((q,s)=>s.end("# stand-in app\\nfleet_app_up 1\\n")).listen(${appPort},${JSON.stringify(h.address)})`;
             launch(app, "ip", ["netns", "exec", h.namespace, process.execPath, "-e", appServer], options.dir);
-            await ready(node, 10_000, () => httpOk(`http://${h.address}:${nodePort}/metrics`));
-            await ready(app, 10_000, () => httpOk(`http://${h.address}:${options.appPort}/metrics`));
+            await ready(app, 10_000, () => httpOk(`http://${h.address}:${appPort}/metrics`));
             options.log?.(`fleet host ${h.name}: namespace ${h.namespace}, ${h.address} (veth ${h.veth})`);
         }
     } catch (e) {
@@ -131,11 +145,11 @@ export async function startFleetNamespaces(names: readonly string[], options: {
     };
 }
 
-/** FleetHosts for namespace hosts: private-network transport, agents already running, one app job. */
-export function namespaceFleet(ns: FleetNamespaces, appJob: string, appPort: number): FleetHost[] {
-    return ns.hosts.map((h) => ({
+/** FleetHosts for namespace hosts: private-network transport, agents already running, an app job if given. */
+export function namespaceFleet(hosts: readonly NamespaceHost[], app?: { readonly job: string; readonly port: number }): FleetHost[] {
+    return hosts.map((h) => ({
         name: h.name, address: h.address, labels: { role: "rehearsal" }, agents: false, transport: "private-network",
-        redis: [], apps: [{ job: appJob, port: appPort, metricsPath: "/metrics" }],
+        redis: [], apps: app === undefined ? [] : [{ job: app.job, port: app.port, metricsPath: "/metrics" }],
     }));
 }
 

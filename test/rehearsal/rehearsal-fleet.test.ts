@@ -32,14 +32,14 @@ before(async () => {
     if (missing !== undefined) return;
     const nodeExporter = serviceSpecs.nodeExporter.rehearsal;
     if (nodeExporter === "stub") throw new Error("node-exporter has no Debian binary");
-    namespaces = await startFleetNamespaces(hostNames, { dir, nodeExporter: nodeExporter.binary, appPort, log: (l) => console.log(l) });
+    namespaces = await startFleetNamespaces(hostNames, { dir, nodeExporter: nodeExporter.binary, collectors: "reachability", appPort, log: (l) => console.log(l) });
     rehearsal = await startRehearsal({
         stack: "prod",
         timeScale,
         log: (line) => console.log(line),
         // The prod stack's receivers, without its apps and Redis: only the fleet can alert.
         overrides: { ...prodReceiverOverrides, apps: [], redis: [] },
-        fleet: { hosts: namespaceFleet(namespaces, appJob, appPort), addressByHost: namespaces.addresses },
+        fleet: { hosts: namespaceFleet(namespaces.hosts, { job: appJob, port: appPort }), addressByHost: namespaces.addresses },
     });
 });
 
