@@ -6,6 +6,7 @@ import { posix } from "path";
 import { z } from "zod";
 import { appMetricDefaults } from "../model/alerts";
 import { parseAlertThresholds } from "./thresholds";
+import { discoveryKeys, parseHetznerDiscovery } from "./discovery";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
 import { defaultConfigRoot, namePrefix } from "../model/names";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
@@ -17,7 +18,7 @@ import { didYouMean } from "./suggest";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
-export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl"] as const;
+export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", discoveryKeys.token] as const;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -404,6 +405,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const alerting = parseAlertThresholds(r.structured("alertThresholds", {}));
     r.problems.push(...alerting.problems);
+    const discovery = parseHetznerDiscovery({ label: r.string(discoveryKeys.label, ""), network: r.string(discoveryKeys.network, ""),
+        token: r.optionalString(discoveryKeys.token), withoutSecrets: options.withoutSecrets ?? false });
+    r.problems.push(...discovery.problems);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
     const configRootText = r.string("configRoot", "") || defaultConfigRoot(stack);
@@ -422,7 +426,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         logMaxFiles: r.integer("logMaxFiles", 3, 1, 100),
         apps, redis, receivers,
         // Filled by their parsers: probes (issue 14), hosts (issue 13).
-        probes: [], hosts: [],
+        probes: [], hosts: [], hetznerDiscovery: discovery.discovery,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
     };

@@ -61,6 +61,9 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
     }
     for (const job of records(doc.scrape_configs)) {
         const name = String(job.job_name);
+        // Service discovery would ask a real API (Hetzner's) for real addresses.
+        const discovery = Object.keys(job).filter((k) => k.endsWith("_sd_configs"));
+        if (discovery.length > 0) throw new Error(`prometheus.yml: job ${name} uses ${discovery.join(", ")}; the rehearsal scrapes static targets only`);
         if (addr.fleet?.jobs.has(name)) {
             if (job.scheme === "https") throw new Error(`prometheus.yml: job ${name}: the rehearsal runs no TLS agents`);
             const byHost = addr.fleet.addressByHost;

@@ -14,7 +14,7 @@ import { re, selector } from "./promql";
 export const fleetJobs = {
     node: { "private-network": "node-fleet", tls: "node-fleet-tls" },
     redis: { "private-network": "redis-fleet", tls: "redis-fleet-tls" },
-    /** Servers found by hetzner_sd_configs (render/discovery.ts). */
+    /** Servers found by hetzner_sd_configs (render/discovery.ts); no Redis or apps there. */
     hetznerNode: "node-hetzner",
 } as const satisfies { readonly node: Record<FleetTransport, string>; readonly redis: Record<FleetTransport, string>; readonly hetznerNode: string };
 
@@ -104,13 +104,13 @@ export function fleetScrapeConfigs(m: Pick<MonitoringConfig, "hosts">): FleetScr
 }
 
 /** Whether the stack watches machines besides itself: then HostDown and its inhibition are rendered. */
-export function fleetWatched(m: Pick<MonitoringConfig, "hosts">): boolean {
-    return m.hosts.length > 0;
+export function fleetWatched(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): boolean {
+    return m.hosts.length > 0 || m.hetznerDiscovery !== undefined;
 }
 
 /** Job names the fleet adds (for TargetDown, which watches every job). */
-export function fleetJobNames(m: Pick<MonitoringConfig, "hosts">): string[] {
-    return fleetScrapeConfigs(m).map((j) => j.job_name);
+export function fleetJobNames(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): string[] {
+    return [...fleetScrapeConfigs(m).map((j) => j.job_name), ...(m.hetznerDiscovery === undefined ? [] : [fleetJobs.hetznerNode])];
 }
 
 /** Labels of the monitoring host's own node job, so the fleet's per-host rules and panels include it. */

@@ -7,6 +7,7 @@ import { allServiceSpecs, type ServiceInstance, type ServiceSpec } from "../mode
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
 import { fleetScrapeConfigs, ownHostLabels, type FleetScrapeConfig } from "./fleet";
+import { hetznerScrapeConfigs, hetznerTokenFiles, type HetznerScrapeConfig } from "./discovery";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -68,14 +69,14 @@ function serviceTarget(m: MonitoringConfig, spec: ServiceSpec, instance: Service
 }
 
 /** One job per container of every service that is on (model/services.ts), then the apps', then the fleet's (render/fleet.ts). */
-function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig)[] {
+function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig | HetznerScrapeConfig)[] {
     const services = allServiceSpecs.flatMap((spec) => spec.settings(m) === undefined ? [] : spec.instances(m).map((instance): ScrapeConfig => {
         const targets = [serviceTarget(m, spec, instance)];
         // This machine's node-exporter carries `host` like every fleet host's, so per-host rules and panels include it.
         const labels = spec.key === "nodeExporter" ? { ...instance.labels, ...ownHostLabels(m) } : instance.labels;
         return { job_name: instance.job, static_configs: [labels ? { targets, labels } : { targets }] };
     }));
-    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m)];
+    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m), ...hetznerScrapeConfigs(m)];
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
@@ -95,7 +96,7 @@ export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
         content: renderedHeader + yamlText(config),
         secret: false,
         owner: containerUids.prometheus,
-    }];
+    }, ...hetznerTokenFiles(m)];
 }
 
 /** Command-line flags of the Prometheus container. */
