@@ -15,6 +15,8 @@ import { renderAlertmanager } from "../../render/alertmanager";
 import { fleetJobs, hostDownRule } from "../../render/fleet";
 import { renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
+import { fleetJobNames } from "../../render/fleet";
+import { rewritePrometheus, type Addresses } from "../../rehearsal/rewrite";
 import { inTempDir } from "../tempDir";
 import { toolAvailable } from "../externalTools";
 
@@ -175,4 +177,20 @@ test("fleet: promtool 2.42 accepts the rendered fleet scrape config", (t) => {
         const result = spawnSync("promtool", ["check", "config", "--syntax-only", path.join(dir, "prometheus.yml")], { encoding: "utf8" });
         assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     });
+});
+
+test("fleet: the rehearsal moves fleet targets to their namespace addresses only, keeping ports, and refuses the rest", () => {
+    const m = monitoring([primary, legacy]);
+    const byJob = new Map(jobs(m).filter((j) => !fleetJobNames(m).includes(j.job_name)).map((j) => [j.job_name, "127.0.0.1:1"]));
+    const addr = (addressByHost: ReadonlyMap<string, string>): Addresses => ({
+        prometheus: "127.0.0.1:9", alertmanager: "127.0.0.1:8", byJob, plainHttpJobs: new Set(), fleet: { jobs: new Set(fleetJobNames(m)), addressByHost },
+    });
+    const rewritten = load(rewritePrometheus(renderPrometheus(m)[0].content, addr(new Map([["primary", "10.213.1.2"], ["legacy", "10.213.1.6"]])), 1, ".")) as { scrape_configs: ScrapeJob[] };
+    const fleetTargets = rewritten.scrape_configs.filter((j) => fleetJobNames(m).includes(j.job_name)).flatMap(targets).map((t) => `${t.labels.host} ${t.target}`);
+    assert.deepEqual(fleetTargets.sort(), ["legacy 10.213.1.6:9100", "primary 10.213.1.2:9100", "primary 10.213.1.2:9121", "primary 10.213.1.2:9122", "primary 10.213.1.2:9200"]);
+    assert.throws(() => rewritePrometheus(renderPrometheus(m)[0].content, addr(new Map([["primary", "10.213.1.2"]])), 1, "."), /host legacy\) has no namespace stand-in/);
+    const tls = monitoring([standby]);
+    assert.throws(() => rewritePrometheus(renderPrometheus(tls)[0].content, { ...addr(new Map([["standby", "10.213.1.2"]])), fleet: { jobs: new Set(fleetJobNames(tls)), addressByHost: new Map([["standby", "10.213.1.2"]]) } }, 1, "."), /runs no TLS agents/);
+    const discovering = { ...m, hetznerDiscovery: { label: { name: "a", value: "b" }, network: "n", token: "t" } };
+    assert.throws(() => rewritePrometheus(renderPrometheus(discovering)[0].content, addr(new Map([["primary", "10.213.1.2"], ["legacy", "10.213.1.6"]])), 1, "."), /uses hetzner_sd_configs/);
 });
