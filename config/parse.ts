@@ -7,6 +7,7 @@ import { z } from "zod";
 import { appMetricDefaults } from "../model/alerts";
 import { parseAlertThresholds } from "./thresholds";
 import { discoveryKeys, parseHetznerDiscovery } from "./discovery";
+import { reservedFleetJobs } from "../render/fleet";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
 import { defaultConfigRoot, namePrefix } from "../model/names";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
@@ -392,8 +393,10 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const apps = r.parse("apps", list(appSchema), []);
     const redis = r.parse("redis", list(redisSchema), []);
+    redis.forEach((x, i) => r.check(!reservedFleetJobs.includes(redisJob(x.name)), `redis[${i}].name: "${x.name}" would name job ${redisJob(x.name)}, reserved for the fleet's Redis exporters; rename it`));
     const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name))];
     for (const [i, app] of apps.entries()) {
+        r.check(!reservedFleetJobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is reserved for the fleet's agents (${reservedFleetJobs.join(", ")}); rename it`);
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
         jobs.push(app.job);
     }

@@ -18,6 +18,9 @@ export const fleetJobs = {
     hetznerNode: "node-hetzner",
 } as const satisfies { readonly node: Record<FleetTransport, string>; readonly redis: Record<FleetTransport, string>; readonly hetznerNode: string };
 
+/** Job names no app or Redis entry may take (config/parse.ts refuses them). */
+export const reservedFleetJobs: readonly string[] = [...Object.values(fleetJobs.node), ...Object.values(fleetJobs.redis), fleetJobs.hetznerNode];
+
 /** Node-exporter jobs of fleet hosts: HostDown watches these (the monitoring host's own `node` job is not one). */
 export const fleetNodeJobs: readonly string[] = [...Object.values(fleetJobs.node), fleetJobs.hetznerNode];
 

@@ -91,3 +91,9 @@ test("discovery: promtool 2.42 accepts the job (no label_selector: that field ne
         assert.notEqual(refused.status, 0, "promtool 2.42 refuses label_selector (if it stops refusing, Debian moved on: revisit render/discovery.ts)");
     });
 });
+
+test("fleet job names are reserved: an app or a Redis entry that would take one is refused", () => {
+    assert.ok(problems({ apps: [{ job: "node-fleet", targets: ["a:1"] }] }).some((p) => p.startsWith('apps[0].job: job name "node-fleet" is reserved for the fleet\'s agents')));
+    assert.ok(problems({ redis: [{ name: "fleet-tls", address: "r:6379" }] }).some((p) => p.startsWith('redis[0].name: "fleet-tls" would name job redis-fleet-tls, reserved')));
+    assert.deepEqual(problems({ apps: [{ job: "bot", targets: ["a:1"] }], redis: [{ name: "main", address: "r:6379" }] }), []);
+});
