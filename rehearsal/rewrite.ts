@@ -13,7 +13,7 @@ import type { RenderedService } from "../render/services";
 import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "./skew";
 import { isRecord, records } from "../model/typeGuards";
-import { hostLabel } from "../render/fleet";
+import { hostLabelName } from "../render/fleet";
 
 const minimumMs = 1000;
 
@@ -42,7 +42,7 @@ export interface Addresses {
 }
 
 function fleetTarget(job: string, target: unknown, labels: unknown, addressByHost: ReadonlyMap<string, string>): string {
-    const host = isRecord(labels) ? labels[hostLabel] : undefined;
+    const host = isRecord(labels) ? labels[hostLabelName] : undefined;
     const address = typeof host === "string" ? addressByHost.get(host) : undefined;
     if (address === undefined) throw new Error(`prometheus.yml: job ${job} target ${String(target)} (host ${String(host)}) has no namespace stand-in`);
     const port = /:(\d+)$/.exec(String(target))?.[1];

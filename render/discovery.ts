@@ -9,7 +9,7 @@ import type { HetznerDiscovery } from "../model/discovery";
 import { fleetAgentPorts } from "../model/fleet";
 import type { MonitoringConfig } from "../model/stack";
 import { hostDirs, secretsDir, type RenderedFile } from "./files";
-import { fleetJobs, hostLabel, prometheusReleasePath } from "./fleet";
+import { fleetJobs, hostLabelName, prometheusReleasePath } from "./fleet";
 
 /** The token file, relative to the prometheus release (written mode 0400 like every secret). */
 export const hetznerTokenFile = `${secretsDir}/hetzner-sd-token`;
@@ -56,7 +56,7 @@ export function hetznerScrapeConfig(d: HetznerDiscovery): HetznerScrapeConfig {
             // Only servers on the private network, scraped there: never a public address.
             { source_labels: [privateIp], regex: ".+", action: "keep" },
             { source_labels: [privateIp], regex: "(.+)", target_label: "__address__", replacement: `$1:${fleetAgentPorts({ redis: [] }).nodeExporter}` },
-            { source_labels: ["__meta_hetzner_server_name"], target_label: hostLabel },
+            { source_labels: ["__meta_hetzner_server_name"], target_label: hostLabelName },
         ],
     };
 }

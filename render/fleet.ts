@@ -27,7 +27,7 @@ export const fleetNodeJobs: readonly string[] = [...Object.values(fleetJobs.node
 export const hostDownAlertName = "HostDown";
 
 /** The label every fleet series carries: which machine it comes from. Also an external label (render/prometheus.ts). */
-export const hostLabel = "host";
+export const hostLabelName = "host";
 
 /**
  * HostDown's timing and rule group, in one place: critical alerts may move to a faster path
@@ -69,7 +69,7 @@ function transportFields(transport: FleetTransport): Pick<FleetScrapeConfig, "sc
 
 function hostLabels(host: FleetHost, more: Readonly<Record<string, string>> = {}): Record<string, string> {
     // `host` last: a user label cannot move a series to another machine.
-    return { ...host.labels, ...more, [hostLabel]: host.name };
+    return { ...host.labels, ...more, [hostLabelName]: host.name };
 }
 
 const target = (host: FleetHost, port: number): string => `${host.address}:${port}`;
@@ -118,7 +118,7 @@ export function fleetJobNames(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscov
 
 /** Labels of the monitoring host's own node job, so the fleet's per-host rules and panels include it. */
 export function ownHostLabels(m: Pick<MonitoringConfig, "hostLabel">): Record<string, string> {
-    return { [hostLabel]: m.hostLabel };
+    return { [hostLabelName]: m.hostLabel };
 }
 
 /** The HostDown rule's fields (render/rules.ts turns them into an AlertRule). */
@@ -144,5 +144,5 @@ export function hostDownAlert(): { alert: string; expr: string; for: string; thr
 export const hostDownInhibition = {
     source_matchers: [`alertname="${hostDownAlertName}"`],
     target_matchers: [`alertname!="${hostDownAlertName}"`],
-    equal: [hostLabel],
+    equal: [hostLabelName],
 } as const;

@@ -2,10 +2,10 @@
 import type { AlertThresholds } from "../../model/alerts";
 import { diskFilesystems, jobMatchers, recentBootSeconds } from "../../render/mixin";
 import { matchers, nre, re, selector } from "../../render/promql";
-import { hostLabel } from "../../render/fleet";
+import { hostLabelName } from "../../render/fleet";
 import { buildDashboard, type BuiltDashboard, earlyWarningPoints, labelVariable, orangeRedFrom, redFrom, stat, timeseries } from "./common";
 
-const host = re(hostLabel, "$host");
+const host = re(hostLabelName, `$${hostLabelName}`);
 const sel = matchers([jobMatchers.node, host]);
 const fs = matchers([jobMatchers.node, host, diskFilesystems]);
 const nic = matchers([jobMatchers.node, host, nre("device", "lo|veth.*|docker.*|br-.*")]);
@@ -18,7 +18,7 @@ export const hostDashboard = (t: AlertThresholds): BuiltDashboard => buildDashbo
     title: "Host",
     tags: ["host", "node-exporter"],
     description: "CPU, load, memory, disks and network of the hosts scraped by node-exporter: this one and the fleet's, by host.",
-    variables: [labelVariable(hostLabel, "Host", `label_values(${selector("up", jobMatchers.node)}, ${hostLabel})`)],
+    variables: [labelVariable(hostLabelName, "Host", `label_values(${selector("up", jobMatchers.node)}, ${hostLabelName})`)],
     panels: [
         stat("Uptime", [{ expr: `time() - node_boot_time_seconds{${sel}}`, legend: "{{host}}" }], {
             unit: "s", thresholds: [[null, "orange"], [recentBootSeconds, "green"]],
