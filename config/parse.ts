@@ -7,6 +7,8 @@ import { z } from "zod";
 import { appMetricDefaults } from "../model/alerts";
 import { parseAlertThresholds } from "./thresholds";
 import { fleetHostsSchema, resolveFleet } from "./fleet";
+import { discoveryKeys, parseHetznerDiscovery } from "./discovery";
+import { reservedFleetJobs } from "../render/fleetScrape";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
 import { defaultConfigRoot, namePrefix } from "../model/names";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
@@ -22,7 +24,7 @@ import { runbookBaseFromRemote, runbookBasePattern, type RepositoryOrigin } from
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
-export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", "grafanaToken"] as const;
+export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", "grafanaToken", discoveryKeys.token] as const;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -398,9 +400,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const apps = r.parse("apps", list(appSchema), []);
     const redis = r.parse("redis", list(redisSchema), []);
+    redis.forEach((x, i) => r.check(!reservedFleetJobs.includes(redisJob(x.name)), `redis[${i}].name: "${x.name}" would name job ${redisJob(x.name)}, reserved for the fleet's Redis exporters; rename it`));
     const remote = readRemoteConfig(r, options);
     const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name)), ...(remote.victoriaMetrics.enabled ? [victoriaMetricsJob] : [])];
     for (const [i, app] of apps.entries()) {
+        r.check(!reservedFleetJobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is reserved for the fleet's agents (${reservedFleetJobs.join(", ")}); rename it`);
         r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
         jobs.push(app.job);
     }
@@ -412,6 +416,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const alerting = parseAlertThresholds(r.structured("alertThresholds", {}));
     r.problems.push(...alerting.problems);
+    const discovery = parseHetznerDiscovery({ label: r.string(discoveryKeys.label, ""), network: r.string(discoveryKeys.network, ""),
+        token: r.optionalString(discoveryKeys.token), withoutSecrets: options.withoutSecrets ?? false });
+    r.problems.push(...discovery.problems);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
     const configRootText = r.string("configRoot", "") || defaultConfigRoot(stack);
@@ -441,7 +448,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         logMaxFiles: r.integer("logMaxFiles", 3, 1, 100),
         apps, redis, receivers,
         // Filled by its parser: probes (issue 14).
-        probes: [], hosts: fleet.hosts,
+        probes: [], hosts: fleet.hosts, hetznerDiscovery: discovery.discovery,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         alertThresholds: alerting.thresholds,
         runbookBaseUrl: runbookBaseUrl ?? (options.repository && runbookBaseFromRemote(options.repository)),

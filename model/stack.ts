@@ -1,6 +1,7 @@
 // The validated, typed description of one stack: what config/ produces and render/ and
 // components/ consume. Types only (and what follows from them alone); no parsing here.
 import type { AlertThresholds } from "./alerts";
+import type { HetznerDiscovery } from "./discovery";
 import type { FleetHost, PrivateNetworkConfig } from "./fleet";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
@@ -109,6 +110,8 @@ export interface MonitoringConfig {
     readonly probes: readonly Probe[];
     /** Machines watched besides the monitoring host (model/fleet.ts). */
     readonly hosts: readonly FleetHost[];
+    /** Hetzner servers that join the fleet by label (model/discovery.ts). */
+    readonly hetznerDiscovery?: HetznerDiscovery;
     readonly logMaxSize: string;
     readonly logMaxFiles: number;
     readonly apps: readonly AppTarget[];

@@ -11,6 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseStackConfig, undecryptedSecret } from "../config/parse";
 import { type MonitoringConfig } from "../model/stack";
+import type { FleetHost } from "../model/fleet";
+import { fleetJobNames } from "../render/fleetScrape";
 import { specOf, type FakeEndpoints } from "../model/receivers";
 import { renderStackFiles } from "../render";
 import { alertmanagerConfigFile } from "../render/alertmanager";
@@ -84,6 +86,12 @@ export interface RehearsalOptions {
     readonly setUpApps?: (apps: ReadonlyMap<string, FakeApp>) => void;
     /** Lines of progress; default: none. */
     readonly log?: (line: string) => void;
+    /**
+     * Fleet hosts (issue 13) and, by host name, the address standing in for each (a network
+     * namespace, rehearsal/netns.ts): every fleet target is scraped there and nowhere else.
+     * `hosts` replaces the stack's own.
+     */
+    readonly fleet?: { readonly hosts: readonly FleetHost[]; readonly addressByHost: ReadonlyMap<string, string> };
 }
 
 export interface Rehearsal {
@@ -129,11 +137,11 @@ export interface Rehearsal {
 }
 
 /** Config values that are still undecrypted placeholders get fakes: the rehearsal never sees real credentials. */
-function withFakeEndpoints(m: MonitoringConfig, fakes: FakeReceivers, smtp: FakeSmtp | undefined): MonitoringConfig {
+function withFakeEndpoints(m: MonitoringConfig, fakes: FakeReceivers, smtp: FakeSmtp | undefined, fleet?: RehearsalOptions["fleet"]): MonitoringConfig {
     const fake = (v: string | undefined, name: string) => (v === undefined || v === undecryptedSecret ? `rehearsal-fake-${name}` : v);
     const at: FakeEndpoints = { url: fakes.url, smarthost: smtp?.smarthost, fake };
     const receivers = m.receivers.map((r) => specOf(r).rehearsal.pointAtFakes(r, at));
-    return { ...m, receivers, deadMansSwitchUrl: m.deadMansSwitchUrl === undefined ? undefined : `${fakes.url}/deadmansswitch` };
+    return { ...m, receivers, deadMansSwitchUrl: m.deadMansSwitchUrl === undefined ? undefined : `${fakes.url}/deadmansswitch`, hosts: fleet?.hosts ?? m.hosts };
 }
 
 function write(dir: string, relativePath: string, content: string): string {
@@ -224,7 +232,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         if (parsed.receivers.some((r) => r.type === "email")) smtp = await startFakeSmtp(path.join(dir, "smtp"));
         const receiverFakes = fakes;
         const smtpFake = smtp;
-        let monitoring = withFakeEndpoints(parsed, receiverFakes, smtpFake);
+        let monitoring = withFakeEndpoints(parsed, receiverFakes, smtpFake, options.fleet);
 
         const stub = await startStub();
         servers.push(stub);
@@ -250,6 +258,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             alertmanager: `127.0.0.1:${ports.alertmanager}`,
             byJob,
             plainHttpJobs: new Set(apps.keys()),
+            fleet: { jobs: new Set(fleetJobNames(monitoring)), addressByHost: options.fleet?.addressByHost ?? new Map() },
         };
         log(`rehearsal ${options.stack}: time scale ${scale}: scrape/evaluation intervals, rule for:, group_wait/group_interval/repeat_interval divided by ${scale} (floor 1s)`);
 
@@ -455,7 +464,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             reloadAlertmanager,
             applyConfig: async (overrides, edit = (files) => files) => {
                 const next = { ...raw, ...overrides };
-                const changed = withFakeEndpoints(parseStackConfig(options.stack, next, { withoutSecrets: true }).monitoring, receiverFakes, smtpFake);
+                const changed = withFakeEndpoints(parseStackConfig(options.stack, next, { withoutSecrets: true }).monitoring, receiverFakes, smtpFake, options.fleet);
                 stageConfig(changed, edit);
                 await swapPrometheus();
                 await swapAlertmanager();

@@ -13,6 +13,7 @@ import type { RenderedService } from "../render/services";
 import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "./skew";
 import { isRecord, records } from "../model/typeGuards";
+import { hostLabelName } from "../render/fleetScrape";
 
 const minimumMs = 1000;
 
@@ -32,6 +33,21 @@ export interface Addresses {
     readonly byJob: ReadonlyMap<string, string>;
     /** Jobs whose stand-in speaks plain HTTP although the real target may use https. */
     readonly plainHttpJobs: ReadonlySet<string>;
+    /**
+     * The fleet's jobs (render/fleet.ts): each target moves to the address of its `host` label here
+     * (a network namespace standing in for the machine), keeping its port. A fleet target whose
+     * host has no stand-in is refused: the rehearsal never scrapes a real machine.
+     */
+    readonly fleet?: { readonly jobs: ReadonlySet<string>; readonly addressByHost: ReadonlyMap<string, string> };
+}
+
+function fleetTarget(job: string, target: unknown, labels: unknown, addressByHost: ReadonlyMap<string, string>): string {
+    const host = isRecord(labels) ? labels[hostLabelName] : undefined;
+    const address = typeof host === "string" ? addressByHost.get(host) : undefined;
+    if (address === undefined) throw new Error(`prometheus.yml: job ${job} target ${String(target)} (host ${String(host)}) has no namespace stand-in`);
+    const port = /:(\d+)$/.exec(String(target))?.[1];
+    if (port === undefined) throw new Error(`prometheus.yml: job ${job} target ${String(target)} has no port`);
+    return `${address}:${port}`;
 }
 
 export function rewritePrometheus(content: string, addr: Addresses, scale: number, hostDir: string): string {
@@ -45,6 +61,15 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
     }
     for (const job of records(doc.scrape_configs)) {
         const name = String(job.job_name);
+        // Service discovery would ask a real API (Hetzner's) for real addresses.
+        const discovery = Object.keys(job).filter((k) => k.endsWith("_sd_configs"));
+        if (discovery.length > 0) throw new Error(`prometheus.yml: job ${name} uses ${discovery.join(", ")}; the rehearsal scrapes static targets only`);
+        if (addr.fleet?.jobs.has(name)) {
+            if (job.scheme === "https") throw new Error(`prometheus.yml: job ${name}: the rehearsal runs no TLS agents`);
+            const byHost = addr.fleet.addressByHost;
+            for (const sc of records(job.static_configs)) sc.targets = (Array.isArray(sc.targets) ? sc.targets : []).map((t: unknown) => fleetTarget(name, t, sc.labels, byHost));
+            continue;
+        }
         const target = name === builtinJobs.prometheus ? addr.prometheus : name === builtinJobs.alertmanager ? addr.alertmanager : addr.byJob.get(name);
         if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
         if (addr.plainHttpJobs.has(name)) job.scheme = "http";

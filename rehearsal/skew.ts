@@ -4,6 +4,10 @@
 // fields both accept, and the rule glob may match nothing in either. The 3.x image no longer needs
 // the --web.console.* flags, so prometheusCommand leaves them out (2.42 would not miss them either).
 //
+// Fleet discovery (render/discovery.ts): `hetzner_sd_configs` with `role: hcloud` and
+// `authorization.credentials_file` pass both; its `label_selector` needs 3.5 and 2.42 refuses it,
+// so the label is matched by a `keep` relabel instead (test/render/render-discovery.test.ts checks both).
+//
 // Alertmanager: image 0.28 (prom/alertmanager:v0.28.1) vs Debian amtool 0.25, which rejects as
 // unknown the secret-file fields added later (each receiver type's `secretFileSince` in
 // model/receivers.ts: telegram bot_token_file and webhook url_file 0.26, discord

@@ -5,6 +5,7 @@ import { containerPaths, containerPorts, containerUids } from "../model/catalog"
 import { severities, type MonitoringConfig, type Severity } from "../model/stack";
 import { receiverSpecs, specOf, type NotifierFields, type Receiver } from "../model/receivers";
 import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
+import { fleetWatched, hostDownInhibition } from "./fleetScrape";
 
 export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;
 
@@ -130,7 +131,7 @@ export function renderAlertmanager(m: MonitoringConfig): RenderedFile[] {
             repeat_interval: m.alertmanager.repeatInterval,
             routes,
         },
-        inhibit_rules: [inhibitRule("critical", ["warning", "info"]), inhibitRule("warning", ["info"])],
+        inhibit_rules: [inhibitRule("critical", ["warning", "info"]), inhibitRule("warning", ["info"]), ...(fleetWatched(m) ? [hostDownInhibition] : [])],
         receivers: receivers.map(receiverYaml),
     };
     const main: RenderedFile = {

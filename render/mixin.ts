@@ -7,6 +7,7 @@
 import { appMetricDefaults } from "../model/alerts";
 import { builtinJobs, redisJobPattern } from "../model/catalog";
 import { labelReplace, type Matcher, nre, re, eq, selector } from "./promql";
+import { fleetNodeJobs } from "./fleetScrape";
 
 /** Grafana datasource uids: provisioned by render/grafana.ts, referenced by every dashboard. */
 export const datasourceUids = { prometheus: "prometheus", alertmanager: "alertmanager" } as const;
@@ -15,7 +16,8 @@ export const datasourceUids = { prometheus: "prometheus", alertmanager: "alertma
 export const jobMatchers = {
     prometheus: eq("job", builtinJobs.prometheus),
     alertmanager: eq("job", builtinJobs.alertmanager),
-    node: eq("job", builtinJobs.node),
+    /** This machine's node-exporter and every fleet host's (render/fleet.ts); series tell them apart by `host`. */
+    node: re("job", [builtinJobs.node, ...fleetNodeJobs].join("|")),
     redis: re("job", redisJobPattern),
 } as const satisfies Readonly<Record<string, Matcher>>;
 

@@ -7,6 +7,8 @@ import { allServiceSpecs, type ServiceInstance, type ServiceSpec } from "../mode
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
 import { renderRemoteWrite } from "./remoteWrite";
+import { fleetScrapeConfigs, ownHostLabels, type FleetScrapeConfig } from "./fleetScrape";
+import { hetznerScrapeConfigs, hetznerTokenFiles, type HetznerScrapeConfig } from "./discovery";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -67,13 +69,15 @@ function serviceTarget(m: MonitoringConfig, spec: ServiceSpec, instance: Service
     }
 }
 
-/** One job per container of every service that is on (model/services.ts), then the apps'. */
-function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
+/** One job per container of every service that is on (model/services.ts), then the apps', then the fleet's (render/fleet.ts). */
+function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig | HetznerScrapeConfig)[] {
     const services = allServiceSpecs.flatMap((spec) => spec.settings(m) === undefined ? [] : spec.instances(m).map((instance): ScrapeConfig => {
         const targets = [serviceTarget(m, spec, instance)];
-        return { job_name: instance.job, static_configs: [instance.labels ? { targets, labels: instance.labels } : { targets }] };
+        // This machine's node-exporter carries `host` like every fleet host's, so per-host rules and panels include it.
+        const labels = spec.key === "nodeExporter" ? { ...instance.labels, ...ownHostLabels(m) } : instance.labels;
+        return { job_name: instance.job, static_configs: [labels ? { targets, labels } : { targets }] };
     }));
-    return [...services, ...m.apps.map(appJob)];
+    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m), ...hetznerScrapeConfigs(m)];
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
@@ -95,7 +99,7 @@ export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {
         content: renderedHeader + yamlText(config),
         secret: false,
         owner: containerUids.prometheus,
-    }, ...remoteWrite.files];
+    }, ...remoteWrite.files, ...hetznerTokenFiles(m)];
 }
 
 /** Command-line flags of the Prometheus container. */

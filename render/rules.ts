@@ -9,6 +9,7 @@ import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 import { remoteWriteGroup } from "./remoteWriteRules";
+import { fleetJobNames, fleetWatched, hostDownAlert, hostDownRule } from "./fleetScrape";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -45,7 +46,7 @@ export function isAlert(rule: AlertRule | RecordingRule): rule is AlertRule {
 
 /** Every scrape job: one per container of each service that is on (as prometheus.ts scrapes them), then the apps'. */
 function jobs(m: MonitoringConfig): string[] {
-    return [...allServiceSpecs.flatMap((spec) => spec.instances(m).map((i) => i.job)), ...m.apps.map((a) => a.job)];
+    return [...allServiceSpecs.flatMap((spec) => spec.instances(m).map((i) => i.job)), ...m.apps.map((a) => a.job), ...fleetJobNames(m)];
 }
 
 function targetDown(job: string): AlertRule {
@@ -350,6 +351,12 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
     return { name: "apps", rules: [...m.apps.flatMap(appRecordings), ...m.apps.flatMap((a) => appAlerts(a, t))] };
 }
 
+// --- fleet: HostDown, apart from the meta group so its timing can move (render/fleet.ts) -------
+
+function fleetGroup(): RuleGroup {
+    return { name: hostDownRule.group, rules: [{ ...hostDownAlert(), severity: "critical" }] };
+}
+
 // --- output -----------------------------------------------------------------------------------
 
 /**
@@ -359,16 +366,19 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: AlertThresholds) => RuleGroup } = {
     prometheus: (m) => metaGroup(m),
     nodeExporter: (_m, t) => hostGroup(t),
+    // The host rules also cover the fleet: rendered for it even when this machine runs no node-exporter (below).
     redisExporter: (_m, t) => redisGroup(t),
 };
 
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {
+    const fleet = fleetWatched(m);
     const services = allServiceSpecs.flatMap((spec) => {
         const group = serviceRuleGroups[spec.key];
-        return group && spec.instances(m).length > 0 ? [group(m, t)] : [];
+        const watched = spec.instances(m).length > 0 || (fleet && spec.key === "nodeExporter");
+        return group && watched ? [group(m, t)] : [];
     });
     const remoteWrite = remoteWriteGroup(m, t);
-    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : [])];
+    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup()] : [])];
 }
 
 /** Annotation holding the runbook's first step when there is no runbook address to link to. */

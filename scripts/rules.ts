@@ -6,12 +6,24 @@ import * as path from "path";
 import { alertActions, defaultThresholds } from "../model/alerts";
 import { parseStackConfig } from "../config/parse";
 import { type MonitoringConfig } from "../model/stack";
+import type { FleetHost } from "../model/fleet";
 import { isAlert, renderRules, ruleGroups, rulesDir, type AlertRule } from "../render/rules";
 import { projectDir } from "../config/stackFiles";
 
 export const rulesOutDir = path.join(projectDir, "rules");
 
+/** Two fleet hosts, one per transport, so the fleet group and the fleet jobs' TargetDown are rendered and tested. */
+export const referenceFleet: readonly FleetHost[] = [
+    { name: "primary", address: "10.92.3.27", labels: { role: "primary" }, agents: true, transport: "private-network", redis: [{ name: "main", port: 6379 }], apps: [{ job: "bot", port: 9200, metricsPath: "/metrics" }] },
+    { name: "standby", address: "192.168.7.28", labels: { role: "standby" }, agents: true, transport: "tls", redis: [], apps: [{ job: "bot", port: 9200, metricsPath: "/metrics" }] },
+];
+
 export function referenceMonitoring(): MonitoringConfig {
+    // `hosts` set here until the config parser reads the `hosts` key.
+    return { ...referenceStack(), hosts: referenceFleet };
+}
+
+function referenceStack(): MonitoringConfig {
     return parseStackConfig("reference", {
         hetznerSshKeyName: "deploy",
         nodeExporter: true,

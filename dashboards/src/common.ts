@@ -173,6 +173,13 @@ export function labelVariable(name: string, label: string, query: string, includ
     return v;
 }
 
+/** A row of panels; with `repeat`, Grafana draws it once per value of that variable. */
+export interface DashboardRow {
+    readonly title: string;
+    readonly repeat?: string;
+    readonly panels: readonly DashboardPanel[];
+}
+
 export interface DashboardSpec {
     /** Grafana folder (the sub-directory of dashboards/). */
     readonly folder: string;
@@ -184,6 +191,8 @@ export interface DashboardSpec {
     readonly description: string;
     readonly variables?: readonly dashboard.QueryVariableBuilder[];
     readonly panels: readonly DashboardPanel[];
+    /** Rows after the top-level panels. */
+    readonly rows?: readonly DashboardRow[];
 }
 
 export interface BuiltDashboard {
@@ -203,7 +212,14 @@ export function buildDashboard(spec: DashboardSpec): BuiltDashboard {
         .refresh("30s")
         .tooltip(dashboard.DashboardCursorSync.Crosshair);
     for (const v of spec.variables ?? []) b.withVariable(v);
-    spec.panels.forEach((p, i) => b.withPanel(p.id(i + 1)));
+    let id = 0;
+    for (const p of spec.panels) b.withPanel(p.id(++id));
+    for (const r of spec.rows ?? []) {
+        const row = new dashboard.RowBuilder(r.title).id(++id);
+        if (r.repeat !== undefined) row.repeat(r.repeat);
+        b.withRow(row);
+        for (const p of r.panels) b.withPanel(p.id(++id));
+    }
     const built = b.build();
     return { folder: spec.folder, name: spec.name, dashboard: { ...built, schemaVersion, version: 1 } };
 }

@@ -7,13 +7,14 @@ import type { DashboardSource } from "../../render/grafana";
 import { applications } from "./applications";
 import type { BuiltDashboard } from "./common";
 import { heartbeats } from "./heartbeats";
-import { host } from "./host";
+import { fleet } from "./fleet";
+import { hostDashboard } from "./host";
 import { monitoring } from "./monitoring";
 import { overview } from "./overview";
 import { redis } from "./redis";
 
 export function buildDashboards(t: AlertThresholds): BuiltDashboard[] {
-    return [overview(t), monitoring, host(t), redis(t), applications(t), heartbeats(t)];
+    return [overview(t), monitoring, hostDashboard(t), fleet(t), redis(t), applications(t), heartbeats(t)];
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order), 2-space indent, trailing newline. */

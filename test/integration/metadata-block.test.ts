@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { metadataAddress, metadataBlockComment, metadataBlockScript } from "../../render/cloudInit";
 import { prerequisiteMissing, Skippable, toolAvailable } from "../externalTools";
+import { inNs, sh } from "../../rehearsal/netns";
 
 const suffix = String(process.pid);
 const ns = { host: `vpsm-host-${suffix}`, container: `vpsm-ctr-${suffix}`, cloud: `vpsm-cloud-${suffix}` };
@@ -17,15 +18,6 @@ const nobody = 65534;
 
 let server: ChildProcess | undefined;
 let ready = false;
-
-function sh(args: readonly string[]): void {
-    const result = spawnSync(args[0], args.slice(1), { encoding: "utf8" });
-    assert.equal(result.status, 0, `${args.join(" ")} exited ${result.status}: ${result.stderr}`);
-}
-
-function inNs(name: string, args: readonly string[]): void {
-    sh(["ip", "netns", "exec", name, ...args]);
-}
 
 /** Whether a TCP connection from `namespace` (optionally as `uid`) to address:port succeeds within a second. */
 function connects(namespace: string, address: string, uid?: number): boolean {

@@ -36,6 +36,10 @@ const alertPanels: readonly AlertPanel[] = [
     { file: "Monitoring/overview.json", panel: "Memory available", uses: ["memoryUsedPercent"], marks: (t) => ({ orange: 100 - t.memoryUsedPercent, green: 100 - t.memoryUsedPercent + 10 }) },
     { file: "Hosts/host.json", panel: "CPU used", uses: ["cpuUsedPercent"], marks: (t) => ({ red: t.cpuUsedPercent }) },
     { file: "Hosts/host.json", panel: "Load average per core", uses: ["loadPerCore"], marks: (t) => ({ red: t.loadPerCore }) },
+    { file: "Hosts/fleet.json", panel: "Fullest disk", uses: ["diskFreeWarningPercent", "diskFreeCriticalPercent"], marks: (t) => ({ orange: 100 - t.diskFreeWarningPercent, red: 100 - t.diskFreeCriticalPercent }) },
+    { file: "Hosts/fleet.json", panel: "Memory used", uses: ["memoryUsedPercent"], marks: (t) => ({ orange: t.memoryUsedPercent - 10, red: t.memoryUsedPercent }) },
+    { file: "Hosts/fleet.json", panel: "CPU used", uses: ["cpuUsedPercent"], marks: (t) => ({ red: t.cpuUsedPercent }) },
+    { file: "Hosts/fleet.json", panel: "Clock offset", uses: ["clockSkewSeconds"], marks: (t) => ({ red: t.clockSkewSeconds }) },
     { file: "Redis/redis.json", panel: "Memory used of maxmemory", uses: ["redisMemoryUsedPercent"], marks: (t) => ({ orange: t.redisMemoryUsedPercent - 10, red: t.redisMemoryUsedPercent }) },
     { file: "Redis/redis.json", panel: "Replication lag", uses: ["redisReplicationLagSeconds"], marks: (t) => ({ red: t.redisReplicationLagSeconds }) },
     { file: "Applications/applications.json", panel: "Error ratio", uses: ["appErrorRatePercent"], marks: (t) => ({ orange: t.appErrorRatePercent / 5, red: t.appErrorRatePercent }) },
@@ -50,7 +54,7 @@ const tuned: AlertThresholds = (() => {
     const raw = {
         diskFreeWarningPercent: 20, diskFreeCriticalPercent: 8, memoryUsedPercent: 80, cpuUsedPercent: 75, loadPerCore: 3,
         redisMemoryUsedPercent: 70, redisReplicationLagSeconds: 45, appErrorRatePercent: 2,
-        appLatencyP95WarningSeconds: 1, appLatencyP95CriticalSeconds: 3, heartbeatMaxAgeSeconds: 120,
+        appLatencyP95WarningSeconds: 1, appLatencyP95CriticalSeconds: 3, heartbeatMaxAgeSeconds: 120, clockSkewSeconds: 0.1,
     };
     const { thresholds, problems } = parseAlertThresholds(raw);
     assert.deepEqual(problems, []);
