@@ -5,6 +5,7 @@
 import { posix } from "path";
 import { z } from "zod";
 import { appMetricDefaults } from "../model/alerts";
+import { defaultPaging, pagingKeys, pagingProblems, type PagingSettings } from "../model/paging";
 import { parseAlertThresholds } from "./thresholds";
 import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
 import { defaultConfigRoot, namePrefix } from "../model/names";
@@ -364,6 +365,15 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         groupInterval: r.duration("groupInterval", "5m"),
         repeatInterval: r.duration("repeatInterval", "4h"),
     };
+    const pagingField = (field: keyof PagingSettings) => r.duration(pagingKeys[field], defaultPaging[field]);
+    const paging: PagingSettings = {
+        pageWithin: pagingField("pageWithin"), blipTolerance: pagingField("blipTolerance"),
+        scrapeInterval: pagingField("scrapeInterval"), scrapeTimeout: pagingField("scrapeTimeout"),
+        evaluationInterval: pagingField("evaluationInterval"), for: pagingField("for"),
+        keepFiringFor: pagingField("keepFiringFor"), groupWait: pagingField("groupWait"),
+    };
+    // The promise is checked on valid durations only; the malformed ones are reported above.
+    if (Object.values(paging).every((d) => durationPattern.test(d))) r.problems.push(...pagingProblems(paging));
     const grafana = {
         image: r.image("grafanaImage", "grafana/grafana:12.1.1"),
         memoryMb: memory("grafanaMemoryMb", 384),
@@ -424,6 +434,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         // Filled by their parsers: probes (issue 14), hosts (issue 13).
         probes: [], hosts: [],
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
+        paging,
         alertThresholds: alerting.thresholds,
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);

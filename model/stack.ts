@@ -2,6 +2,7 @@
 // components/ consume. Types only (and what follows from them alone); no parsing here.
 import type { AlertThresholds } from "./alerts";
 import type { FleetHost, PrivateNetworkConfig } from "./fleet";
+import type { PagingSettings } from "./paging";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
 
@@ -115,6 +116,8 @@ export interface MonitoringConfig {
     readonly receivers: readonly Receiver[];
     /** Secret ping URL of a dead man's switch service that the Watchdog alert keeps calling. */
     readonly deadMansSwitchUrl?: string;
+    /** The fast path of the alerts that page within a minute (model/paging.ts). */
+    readonly paging: PagingSettings;
     /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
     readonly alertThresholds: AlertThresholds;
 }

@@ -92,7 +92,9 @@ function plan(m: MonitoringConfig): Plan {
     for (const severity of severities) {
         const subscribed = configured.filter((c) => c.receiver.severities.includes(severity)).map((c) => c.notifier);
         if (subscribed.length > 0) receivers.push({ name: severity, notifiers: subscribed });
-        routes.push({ matchers: [matcher("severity", severity)], receiver: subscribed.length > 0 ? severity : blackhole.name });
+        // Critical alerts wait only the paging promise's group_wait (model/paging.ts); the rest are grouped longer.
+        const wait = severity === "critical" ? { group_wait: m.paging.groupWait } : {};
+        routes.push({ matchers: [matcher("severity", severity)], receiver: subscribed.length > 0 ? severity : blackhole.name, ...wait });
     }
     if (routes.some((r) => r.receiver === blackhole.name)) receivers.push(blackhole);
     return { receivers, routes };

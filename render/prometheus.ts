@@ -6,6 +6,7 @@ import type { AppTarget, MonitoringConfig } from "../model/stack";
 import { allServiceSpecs, type ServiceInstance, type ServiceSpec } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
+import { pagedJobs } from "./rules";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -18,6 +19,8 @@ interface StaticConfig {
 
 interface ScrapeConfig {
     readonly job_name: string;
+    readonly scrape_interval?: string;
+    readonly scrape_timeout?: string;
     readonly metrics_path?: string;
     readonly scheme?: string;
     readonly static_configs: readonly StaticConfig[];
@@ -72,7 +75,10 @@ function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
         const targets = [serviceTarget(m, spec, instance)];
         return { job_name: instance.job, static_configs: [instance.labels ? { targets, labels: instance.labels } : { targets }] };
     }));
-    return [...services, ...m.apps.map(appJob)];
+    // The jobs behind fast-path alerts are scraped on the paging clock (model/paging.ts).
+    const paged = pagedJobs(m);
+    const fast = { scrape_interval: m.paging.scrapeInterval, scrape_timeout: m.paging.scrapeTimeout };
+    return [...services, ...m.apps.map(appJob)].map((job) => (paged.has(job.job_name) ? { ...job, ...fast } : job));
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {

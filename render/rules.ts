@@ -23,6 +23,23 @@ export interface AlertRule {
     readonly labels?: Readonly<Record<string, string>>;
     /** Human-readable threshold for the README table. */
     readonly threshold: string;
+    /** Set by `fastPath`: the alert pages within the promise of model/paging.ts. */
+    readonly pages?: FastPath;
+}
+
+/**
+ * An alert on the fast path: evaluated in its group's `<name>-paging` sibling every
+ * criticalEvaluationInterval, with `for` criticalFor and `keep_firing_for` criticalKeepFiringFor;
+ * `jobs` (the scrape jobs its expression reads, raw series only) are scraped every
+ * criticalScrapeInterval. model/paging.ts computes the bound this gives.
+ */
+export interface FastPath {
+    readonly jobs: readonly string[];
+}
+
+/** What a critical alert spreads into its spec to join the fast path (its `for` comes from here). */
+export function fastPath(m: MonitoringConfig, jobs: readonly string[]): Pick<AlertRule, "for" | "pages"> {
+    return { for: m.paging.for, pages: { jobs } };
 }
 
 export interface RecordingRule {
@@ -51,12 +68,20 @@ function jobs(m: MonitoringConfig): string[] {
     ];
 }
 
-function targetDown(job: string): AlertRule {
+/**
+ * Down targets of the user's services (apps, Redis exporters) page on the fast path. The stack's
+ * own (Prometheus, Alertmanager, Grafana, node) stay on the normal path: with Prometheus or
+ * Alertmanager down no alert goes out at all (the dead man's switch tells), and the others do not
+ * take a customer-facing service down.
+ */
+function targetDown(m: MonitoringConfig, job: string): AlertRule {
+    const paged = m.apps.some((a) => a.job === job) || m.redis.some((r) => redisJob(r.name) === job);
+    const timing = paged ? fastPath(m, [job]) : { for: "1m" };
     return {
         // The job label (already on the series) keeps the per-job rules distinct for promtool's lint.
-        alert: "TargetDown", expr: `${selector("up", eq("job", job))} == 0`, for: "1m", severity: "critical", threshold: "up == 0 for 1m", labels: { job },
+        alert: "TargetDown", expr: `${selector("up", eq("job", job))} == 0`, ...timing, severity: "critical", threshold: `up == 0 for ${timing.for}`, labels: { job },
         summary: `Target {{ $labels.instance }} of job ${job} is down`,
-        description: `Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}) for more than 1 minute (up = {{ $value }}).`,
+        description: `Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}) for more than ${timing.for} (up = {{ $value }}).`,
     };
 }
 
@@ -72,7 +97,7 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
                 summary: "Alerting pipeline heartbeat",
                 description: "Always firing (value {{ $value }}) so the dead man's switch can tell that Prometheus and Alertmanager work end to end.",
             },
-            ...jobs(m).map(targetDown),
+            ...jobs(m).map((job) => targetDown(m, job)),
             {
                 alert: "PrometheusConfigReloadFailed", expr: `${selector("prometheus_config_last_reload_successful", ofPrometheus)} == 0`, for: "5m",
                 severity: "warning", threshold: "last reload failed for 5m",
@@ -224,14 +249,15 @@ function hostGroup(t: AlertThresholds): RuleGroup {
 const ofRedis = jobMatchers.redis;
 const redisMetric = (name: string) => selector(name, ofRedis);
 
-function redisGroup(t: AlertThresholds): RuleGroup {
+function redisGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
     return {
         name: "redis",
         rules: [
             {
-                alert: "RedisDown", expr: `${redisMetric("redis_up")} == 0`, for: "1m", severity: "critical", threshold: "redis_up == 0 for 1m",
+                alert: "RedisDown", expr: `${redisMetric("redis_up")} == 0`, ...fastPath(m, m.redis.map((r) => redisJob(r.name))),
+                severity: "critical", threshold: `redis_up == 0 for ${m.paging.for}`,
                 summary: "Redis {{ $labels.redis }} is down",
-                description: "The exporter {{ $labels.instance }} cannot reach Redis {{ $labels.redis }} for more than 1 minute (redis_up = {{ $value }}).",
+                description: `The exporter {{ $labels.instance }} cannot reach Redis {{ $labels.redis }} for more than ${m.paging.for} (redis_up = {{ $value }}).`,
             },
             {
                 alert: "RedisMemoryNearMax", for: "5m", severity: "warning", threshold: `> ${t.redisMemoryUsedPercent}% of maxmemory for 5m`,
@@ -362,7 +388,7 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: AlertThresholds) => RuleGroup } = {
     prometheus: (m) => metaGroup(m),
     nodeExporter: (_m, t) => hostGroup(t),
-    redisExporter: (_m, t) => redisGroup(t),
+    redisExporter: (m, t) => redisGroup(m, t),
 };
 
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {
@@ -373,21 +399,40 @@ export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThre
     return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
 }
 
-function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {
+function toYaml(rule: AlertRule | RecordingRule, m: MonitoringConfig): Record<string, unknown> {
     if (!isAlert(rule)) return { record: rule.record, expr: rule.expr, ...(rule.labels ? { labels: rule.labels } : {}) };
     return {
         alert: rule.alert,
         expr: rule.expr,
         ...(rule.for ? { for: rule.for } : {}),
+        ...(rule.pages ? { keep_firing_for: m.paging.keepFiringFor } : {}),
         labels: { severity: rule.severity, ...rule.labels },
         annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
     };
 }
 
+/** Suffix of the group that holds a group's fast-path alerts, in the same file. */
+export const pagingGroupSuffix = "-paging";
+
+/** A group as Prometheus reads it: its fast-path alerts first, in a sibling group with the short interval. */
+function groupsYaml(g: RuleGroup, m: MonitoringConfig): Record<string, unknown>[] {
+    const paged = g.rules.filter((r) => isAlert(r) && r.pages !== undefined);
+    const rest = g.rules.filter((r) => !paged.includes(r));
+    return [
+        ...(paged.length > 0 ? [{ name: `${g.name}${pagingGroupSuffix}`, interval: m.paging.evaluationInterval, rules: paged.map((r) => toYaml(r, m)) }] : []),
+        ...(rest.length > 0 ? [{ name: g.name, rules: rest.map((r) => toYaml(r, m)) }] : []),
+    ];
+}
+
+/** Every scrape job a fast-path alert reads: Prometheus scrapes them every criticalScrapeInterval. */
+export function pagedJobs(m: MonitoringConfig): Set<string> {
+    return new Set(ruleGroups(m).flatMap((g) => g.rules.flatMap((r) => (isAlert(r) ? r.pages?.jobs ?? [] : []))));
+}
+
 export function renderRules(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RenderedFile[] {
     return ruleGroups(m, t).map((g) => ({
         path: `${rulesDir}/${g.name}.yml`,
-        content: renderedHeader + yamlText({ groups: [{ name: g.name, rules: g.rules.map(toYaml) }] }),
+        content: renderedHeader + yamlText({ groups: groupsYaml(g, m) }),
         secret: false,
         owner: containerUids.prometheus,
     }));
