@@ -5,6 +5,7 @@ import { containerPaths, containerPorts, containerUids } from "../model/catalog"
 import { severities, type MonitoringConfig, type Severity } from "../model/stack";
 import { receiverSpecs, specOf, type NotifierFields, type Receiver } from "../model/receivers";
 import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
+import { drillAlertname, drillGroupInterval, drillReceiverLabel, drillReceiverName } from "../model/drill";
 
 export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;
 
@@ -73,7 +74,7 @@ interface Plan {
 }
 
 /**
- * Routing: Watchdog first (to the dead man's switch, never to people), then one route per severity
+ * Routing: the fire drill's routes, Watchdog (to the dead man's switch, never to people), then one route per severity
  * to the receivers subscribed to it. A severity nobody subscribed to goes to `blackhole`, so a
  * receiver never gets a severity it did not ask for; alerts without a known severity reach everyone.
  */
@@ -83,6 +84,19 @@ function plan(m: MonitoringConfig): Plan {
     const routes: Record<string, unknown>[] = [];
     const blackhole = { name: "blackhole", notifiers: [] };
 
+    // The fire drill (scripts/drill.ts): one route per receiver, matched only by the drill's alert
+    // naming it, to an Alertmanager receiver holding only its notifier (no resolved message); a
+    // drill alert naming no receiver goes nowhere. Real alerts never match these routes.
+    for (const c of configured) {
+        const name = drillReceiverName(c.receiver.name);
+        receivers.push({ name, notifiers: [{ ...c.notifier, config: { ...c.notifier.config, send_resolved: false } }] });
+        routes.push({
+            matchers: [matcher("alertname", drillAlertname), matcher(drillReceiverLabel, c.receiver.name)], receiver: name,
+            // Every drill alert its own group, sent at once; retries end after group_interval.
+            group_by: ["..."], group_wait: "0s", group_interval: drillGroupInterval,
+        });
+    }
+    routes.push({ matchers: [matcher("alertname", drillAlertname)], receiver: blackhole.name });
     if (m.deadMansSwitchUrl !== undefined) {
         receivers.push({ name: "deadmansswitch", notifiers: [deadMansSwitch(m.deadMansSwitchUrl)] });
         routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: "deadmansswitch", group_wait: "0s", group_interval: watchdogRepeatInterval, repeat_interval: watchdogRepeatInterval });

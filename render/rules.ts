@@ -86,6 +86,8 @@ function targetDown(m: MonitoringConfig, job: string): AlertRule {
 }
 
 const ofPrometheus = jobMatchers.prometheus;
+/** Alertmanager's counters per integration (0.26+ split failures by `reason`; a `receiver_name` label, where present, is summed away). */
+const byIntegration = (expr: string) => `sum by (job, instance, integration) (${expr})`;
 const ofAlertmanager = jobMatchers.alertmanager;
 
 function metaGroup(m: MonitoringConfig): RuleGroup {
@@ -149,6 +151,17 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
                 for: "5m", severity: "critical", threshold: "> 1% failed for 5m",
                 summary: "Alertmanager {{ $labels.instance }} cannot deliver to {{ $labels.integration }}",
                 description: "{{ $value | humanizePercentage }} of the notifications {{ $labels.instance }} sent through {{ $labels.integration }} failed in the last 5 minutes.",
+            },
+            {
+                // Notifications are rare (a repeat every few hours), so a rate over minutes never sees
+                // a revoked token; a failed one already means Alertmanager retried for a whole
+                // group_interval, and an alert that reached nobody. Critical: every critical receiver
+                // carries it, so the ones still working tell. Per integration type only (0.25 has no
+                // receiver label): the drill says which receiver.
+                alert: "NotificationsFailing", severity: "critical", threshold: "a notification given up in the last hour",
+                expr: `${byIntegration(`increase(${rangeSelector("1h", "alertmanager_notifications_failed_total", ofAlertmanager)})`)} > 0`,
+                summary: "Notifications through {{ $labels.integration }} are failing",
+                description: "Alertmanager {{ $labels.instance }} gave up on {{ $value | humanize }} notifications through {{ $labels.integration }} in the last hour; a receiver of that type is not reached (revoked token, deleted webhook, wrong address). Run npm run drill.",
             },
         ],
     };
