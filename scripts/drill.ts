@@ -163,7 +163,9 @@ async function resolveTarget(args: Args): Promise<{ target: DrillTarget; tunnel?
     // The outputs are our own renderer's shell-quoted command lines (render/access.ts).
     const logs = fileLogs ?? ((ms: number) => output("sh", ["-c", `${outputs.ssh} docker logs --since ${since(ms)} ${container} 2>&1`]));
     if (await portOpen(port)) return { target: { alertmanagerUrl, logs } };
-    const tunnel = spawn("sh", ["-c", `exec ${outputs.tunnel} -o ExitOnForwardFailure=yes`], { stdio: ["ignore", "inherit", "inherit"] });
+    // Options go before the destination (anything after it would be a remote command).
+    const tunnelCommand = outputs.tunnel.replace(/^ssh /, "ssh -o ExitOnForwardFailure=yes ");
+    const tunnel = spawn("sh", ["-c", `exec ${tunnelCommand}`], { stdio: ["ignore", "inherit", "inherit"] });
     const deadline = Date.now() + 30_000;
     while (!(await portOpen(port))) {
         if (tunnel.exitCode !== null || Date.now() > deadline) {
