@@ -203,7 +203,7 @@ export function promiseKept(res: PagingBenchResult): boolean {
 
 export function pagingMarkdown(res: PagingBenchResult): string {
     const clock = res.timeScale === 1
-        ? "at the default prod intervals (timeScale 1, nothing scaled)"
+        ? "at the default prod intervals, timeScale 1, nothing scaled"
         : `with every interval divided by ${res.timeScale} and the results multiplied back`;
     const out = [`## Paging: time to notify and blips (${clock})`, ""];
     out.push(table([["alert", "trigger", "runs", "median", "max", "bound (render/paging.ts)", "within bound"],
