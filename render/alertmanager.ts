@@ -74,8 +74,8 @@ interface Plan {
 }
 
 /**
- * Routing: the fire drill's routes, Watchdog (to the dead man's switch, never to people), then one route per severity
- * to the receivers subscribed to it. A severity nobody subscribed to goes to `blackhole`, so a
+ * Routing: Watchdog first (to the dead man's switch, never to people), the fire drill's routes,
+ * then one route per severity to the receivers subscribed to it. A severity nobody subscribed to goes to `blackhole`, so a
  * receiver never gets a severity it did not ask for; alerts without a known severity reach everyone.
  */
 function plan(m: MonitoringConfig): Plan {
@@ -84,6 +84,12 @@ function plan(m: MonitoringConfig): Plan {
     const routes: Record<string, unknown>[] = [];
     const blackhole = { name: "blackhole", notifiers: [] };
 
+    if (m.deadMansSwitchUrl !== undefined) {
+        receivers.push({ name: "deadmansswitch", notifiers: [deadMansSwitch(m.deadMansSwitchUrl)] });
+        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: "deadmansswitch", group_wait: "0s", group_interval: watchdogRepeatInterval, repeat_interval: watchdogRepeatInterval });
+    } else {
+        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: blackhole.name });
+    }
     // The fire drill (scripts/drill.ts): one route per receiver, matched only by the drill's alert
     // naming it, to an Alertmanager receiver holding only its notifier (no resolved message); a
     // drill alert naming no receiver goes nowhere. Real alerts never match these routes.
@@ -97,12 +103,6 @@ function plan(m: MonitoringConfig): Plan {
         });
     }
     routes.push({ matchers: [matcher("alertname", drillAlertname)], receiver: blackhole.name });
-    if (m.deadMansSwitchUrl !== undefined) {
-        receivers.push({ name: "deadmansswitch", notifiers: [deadMansSwitch(m.deadMansSwitchUrl)] });
-        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: "deadmansswitch", group_wait: "0s", group_interval: watchdogRepeatInterval, repeat_interval: watchdogRepeatInterval });
-    } else {
-        routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: blackhole.name });
-    }
     for (const severity of severities) {
         const subscribed = configured.filter((c) => c.receiver.severities.includes(severity)).map((c) => c.notifier);
         if (subscribed.length > 0) receivers.push({ name: severity, notifiers: subscribed });
