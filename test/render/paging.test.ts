@@ -14,6 +14,10 @@ import { criticalAlertBounds } from "../../render/paging";
 import { renderPrometheus } from "../../render/prometheus";
 import { fastPath, renderRules, ruleGroups } from "../../render/rules";
 import { isRecord, records } from "../../model/typeGuards";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { projectDir } from "../../config/stackFiles";
+import { regenerateRunbooks } from "../../scripts/docs";
 
 const stack = { hetznerSshKeyName: "deploy", apps: [{ job: "api", targets: ["api:8000"] }], redis: [{ name: "main", address: "redis:6379" }] };
 
@@ -128,4 +132,10 @@ test("every paging key is read from the config and reaches MonitoringConfig", ()
         criticalKeepFiringFor: settings.keepFiringFor, criticalGroupWait: settings.groupWait,
     });
     assert.deepEqual(m.paging, settings);
+});
+
+test("docs/runbooks.md carries the bound table of the current code (npm run docs)", () => {
+    const runbooks = fs.readFileSync(path.join(projectDir, "docs", "runbooks.md"), "utf8");
+    assert.equal(runbooks, regenerateRunbooks(runbooks), "run `npm run docs` and commit docs/runbooks.md");
+    assert.match(runbooks, /\| RedisDown \| fast \(redis-main, redis-replica\) \| 40s \| \*\*58 s\*\* \|/);
 });
