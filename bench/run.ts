@@ -1,50 +1,27 @@
-// Benchmark of the prod stack's alert rehearsal at the REAL prod intervals (timeScale 1): time to
-// notify (RedisDown, TargetDown{job=ai-engine}) against the theoretical floor, the footprint of the
-// started processes, active series and ingestion rate, and rule-reload latency with the scrape gap
-// around it. Only 127.0.0.1 is contacted. Writes bench/results.md. Run with `npm run bench`.
+// Benchmark of the prod stack's alert rehearsal at the REAL prod intervals (timeScale 1): the
+// footprint of the started processes, active series and ingestion rate, rule-reload latency with
+// the scrape gap around it, then the paging promise (bench/paging.ts: time to notify per
+// hard-outage alert against its bound, pages caused by blips). Only 127.0.0.1 is contacted.
+// Writes bench/results.md. Run with `npm run bench`.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dump, load } from "js-yaml";
+import { dump } from "js-yaml";
 import { hetznerServerTypes } from "../model/catalog";
-import { durationMs } from "../config/units";
-import { prodReceiverOverrides, telegramPath, telegramText, type RecordedRequest } from "../rehearsal/fakes";
+import { prodReceiverOverrides } from "../rehearsal/fakes";
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../rehearsal/harness";
 import type { Sample } from "../rehearsal/prometheusApi";
-import { isRecord } from "../model/typeGuards";
 import type { RenderedFile } from "../render/files";
 import { rulesDir as renderedRulesDir } from "../render/rules";
 import { measureRemoteWrite, remoteWriteMarkdown } from "./remoteWrite";
 import { benchFleet } from "./fleet";
+import { benchPaging, pagingMarkdown, promiseKept, type PagingBenchResult } from "./paging";
 
-const appJob = "ai-engine";
 const runStarted = Date.now();
 const log = (line: string): void => console.log(`[bench +${((Date.now() - runStarted) / 1000).toFixed(1)}s] ${line}`);
-const text = telegramText;
-
-function firingTelegram(r: Rehearsal, alertname: string, extra?: string): RecordedRequest | undefined {
-    return r.fakes.requestsTo(telegramPath).find((m) => m.status === 200 && text(m).includes("Alerts Firing:")
-        && text(m).includes(`alertname = ${alertname}`) && (extra === undefined || text(m).includes(extra)));
-}
 
 const scalarOf = (s: Sample): number => s.values[0]?.[1] ?? NaN;
-
-/** Rule `for:` of the first alert named `alertname` whose expr mentions `exprPart`, from the rendered rule files. */
-function ruleFor(r: Rehearsal, alertname: string, exprPart: string): string {
-    const rulesDir = r.rulesDir;
-    for (const file of fs.readdirSync(rulesDir).filter((f) => f.endsWith(".yml")).sort()) {
-        const doc = load(fs.readFileSync(path.join(rulesDir, file), "utf8"));
-        const groups = isRecord(doc) && Array.isArray(doc.groups) ? doc.groups : [];
-        for (const g of groups) {
-            const rules = isRecord(g) && Array.isArray(g.rules) ? g.rules : [];
-            for (const rule of rules) {
-                if (isRecord(rule) && rule.alert === alertname && String(rule.expr).includes(exprPart)) return String(rule.for ?? "0s");
-            }
-        }
-    }
-    throw new Error(`no rule ${alertname} with expr containing ${exprPart} in ${rulesDir}`);
-}
 
 /** Children of this process, by the basename of argv[0]. */
 function childProcesses(): { pid: number; name: string; rssKiB: number }[] {
@@ -99,7 +76,7 @@ function machine(): Record<string, string> {
 const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 interface Results {
-    notify: { alert: string; trigger: string; measuredMs?: number; floorMs: number; floorParts: string; note?: string }[];
+    paging?: PagingBenchResult;
     memory: { name: string; pid: number; rssKiB: number }[];
     share?: string;
     series: { job: string; count: number }[];
@@ -116,13 +93,6 @@ function table(rows: string[][]): string {
 function markdown(res: Results, m: Record<string, string>, totalMs: number): string {
     const out: string[] = ["# Rehearsal benchmark (prod stack, real intervals, timeScale 1)", ""];
     out.push(table([["machine", ""], ...Object.entries(m).map(([k, v]) => [k, v])]), "");
-    out.push("## Time to notify (stop → first Telegram fake request with the alert firing)", "");
-    out.push(table([["alert", "trigger", "measured", "floor (for + scrape + eval + group_wait)", "ratio"],
-        ...res.notify.map((n) => [n.alert, n.trigger, n.measuredMs === undefined ? `not measured (${n.note ?? "timeout"})` : sec(n.measuredMs),
-            `${sec(n.floorMs)} (${n.floorParts})`, n.measuredMs === undefined ? "-" : (n.measuredMs / n.floorMs).toFixed(2)])]), "");
-    out.push("The floor is the sum of the configured delays, i.e. the worst case of scrape and evaluation phase: the failure is seen at the next scrape "
-        + "(0..scrape_interval later) and the next evaluation (0..evaluation_interval later), so a single run lands anywhere between "
-        + "for + group_wait and the floor plus delivery time; a ratio below 1 is expected.", "");
     out.push("## Footprint", "");
     const totalKiB = res.memory.reduce((s, p) => s + p.rssKiB, 0);
     out.push(table([["process", "pid", "VmRSS"], ...res.memory.map((p) => [p.name, String(p.pid), `${(p.rssKiB / 1024).toFixed(1)} MiB`]),
@@ -140,41 +110,10 @@ function markdown(res: Results, m: Record<string, string>, totalMs: number): str
     } else {
         out.push("not measured", "");
     }
+    out.push(res.paging ? pagingMarkdown(res.paging) : "## Paging\n\nnot measured\n");
     out.push(`Total run time: ${sec(totalMs)}.`, "");
     if (res.notMeasured.length > 0) out.push("## Not measured", "", ...res.notMeasured.map((n) => `- ${n}`), "");
     return out.join("\n");
-}
-
-async function measureNotify(r: Rehearsal, res: Results): Promise<void> {
-    const t = r.timings;
-    const base = `scrape ${sec(t.scrapeMs)} + eval ${sec(t.evaluationMs)} + group_wait ${sec(t.groupWaitMs)}`;
-    const redisFor = ruleFor(r, "RedisDown", "");
-    const targetFor = ruleFor(r, "TargetDown", `job="${appJob}"`);
-    const floor = (f: string) => durationMs(f) + t.scrapeMs + t.evaluationMs + t.groupWaitMs;
-    const deadline = (f: string) => durationMs(f) + 3 * (t.scrapeMs + t.evaluationMs) + t.groupWaitMs + 20_000;
-    const app = r.apps.get(appJob);
-    if (!app) throw new Error(`no fake app ${appJob}`);
-
-    const redisRow: Results["notify"][number] = { alert: "RedisDown", trigger: "redis-server stopped", floorMs: floor(redisFor), floorParts: `for ${sec(durationMs(redisFor))} + ${base}` };
-    const targetRow: Results["notify"][number] = { alert: `TargetDown{job=${appJob}}`, trigger: "fake app stopped", floorMs: floor(targetFor), floorParts: `for ${sec(durationMs(targetFor))} + ${base}` };
-    res.notify.push(redisRow, targetRow);
-
-    // Both at once: different alertnames → different Alertmanager groups (group_by alertname, job, instance).
-    log(`stopping redis and the ${appJob} fake app (floors ${sec(redisRow.floorMs)} / ${sec(targetRow.floorMs)})`);
-    const redisStopped = Date.now();
-    const redisWait = r.stopRedis("main").then(() => waitFor(() => firingTelegram(r, "RedisDown"), deadline(redisFor), "RedisDown on telegram", 50))
-        .then((m) => { redisRow.measuredMs = m.at - redisStopped; log(`RedisDown notified after ${sec(redisRow.measuredMs)}`); })
-        .catch((e: unknown) => { redisRow.note = e instanceof Error ? e.message : String(e); });
-    const appStopped = Date.now();
-    const appWait = app.stop().then(() => waitFor(() => firingTelegram(r, "TargetDown", `job = ${appJob}`), deadline(targetFor), "TargetDown on telegram", 50))
-        .then((m) => { targetRow.measuredMs = m.at - appStopped; log(`TargetDown notified after ${sec(targetRow.measuredMs)}`); })
-        .catch((e: unknown) => { targetRow.note = e instanceof Error ? e.message : String(e); });
-    try {
-        await Promise.all([redisWait, appWait]);
-    } finally {
-        await r.startRedis("main");
-        await app.start();
-    }
 }
 
 async function measureFootprint(r: Rehearsal, res: Results): Promise<void> {
@@ -225,10 +164,10 @@ async function measureReload(r: Rehearsal, res: Results): Promise<void> {
 
 async function main(): Promise<void> {
     const m = machine();
-    const res: Results = { notify: [], memory: [], series: [], notMeasured: [] };
+    const res: Results = { memory: [], series: [], notMeasured: [] };
     let r: Rehearsal | undefined;
     let failure: unknown;
-    // 6 minutes for the prod rehearsal, 4 for the fleet (bench/fleet.ts), 3 for remote_write (bench/remoteWrite.ts).
+    // 6 minutes for the prod rehearsal and the paging runs (bench/paging.ts), 4 for the fleet (bench/fleet.ts), 3 for remote_write (bench/remoteWrite.ts).
     const hardStop = setTimeout(() => { console.error("bench: 14 minute budget exceeded"); process.exit(2); }, 14 * 60_000 + 30_000);
     hardStop.unref();
     try {
@@ -242,7 +181,6 @@ async function main(): Promise<void> {
         });
         for (const url of Object.values(r.urls)) if (!/^(https?|redis):\/\/127\.0\.0\.1:/.test(url)) throw new Error(`non-loopback target ${url}`);
         await measureFootprint(r, res);
-        await measureNotify(r, res);
         await measureReload(r, res);
     } catch (e) {
         failure = e;
@@ -250,8 +188,16 @@ async function main(): Promise<void> {
     } finally {
         await r?.stop();
     }
-    if (res.notify.length === 0) res.notMeasured.push("time to notify (the run stopped before it)");
-    for (const n of res.notify) if (n.measuredMs === undefined) res.notMeasured.push(`time to notify ${n.alert}: ${n.note ?? "not reached"}`);
+    if (!failure) {
+        try {
+            // Its own rehearsal: five apps and five Redis servers, at the prod intervals.
+            res.paging = await benchPaging({ timeScale: 1, targets: 5, blipsS: [5, 15, 25], log });
+            if (!promiseKept(res.paging)) failure = new Error("the paging promise was broken (see the Paging section)");
+        } catch (e) {
+            failure = e;
+            console.error(`paging bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        }
+    }
     if (!res.reload) res.notMeasured.push("reload latency and scrape gap (the run stopped before it)");
     res.notMeasured.push("Grafana's footprint: the rehearsal stubs it (no Grafana binary); Docker overhead of the real deployment is not included.");
     if (failure) res.notMeasured.push(`run failed: ${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)}`);

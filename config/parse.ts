@@ -5,6 +5,7 @@
 import { posix } from "path";
 import { z } from "zod";
 import { appMetricDefaults } from "../model/alerts";
+import { defaultPaging, pagingKeys, pagingProblems, type PagingSettings } from "../model/paging";
 import { parseAlertThresholds } from "./thresholds";
 import { fleetHostsSchema, resolveFleet } from "./fleet";
 import { discoveryKeys, parseHetznerDiscovery } from "./discovery";
@@ -373,6 +374,15 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         groupInterval: r.duration("groupInterval", "5m"),
         repeatInterval: r.duration("repeatInterval", "4h"),
     };
+    const pagingField = (field: keyof PagingSettings) => r.duration(pagingKeys[field], defaultPaging[field]);
+    const paging: PagingSettings = {
+        pageWithin: pagingField("pageWithin"), blipTolerance: pagingField("blipTolerance"),
+        scrapeInterval: pagingField("scrapeInterval"), scrapeTimeout: pagingField("scrapeTimeout"),
+        evaluationInterval: pagingField("evaluationInterval"), for: pagingField("for"),
+        keepFiringFor: pagingField("keepFiringFor"), groupWait: pagingField("groupWait"),
+    };
+    // The promise is checked on valid durations only; the malformed ones are reported above.
+    if (Object.values(paging).every((d) => durationPattern.test(d))) r.problems.push(...pagingProblems(paging));
     const grafana = {
         image: r.image("grafanaImage", "grafana/grafana:12.1.1"),
         memoryMb: memory("grafanaMemoryMb", 384),
@@ -450,6 +460,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         // Filled by its parser: probes (issue 14).
         probes: [], hosts: fleet.hosts, hetznerDiscovery: discovery.discovery,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
+        paging,
         alertThresholds: alerting.thresholds,
         runbookBaseUrl: runbookBaseUrl ?? (options.repository && runbookBaseFromRemote(options.repository)),
         remote,

@@ -90,6 +90,7 @@ export const alertActions: Readonly<Record<string, string>> = {
     AlertmanagerConfigReloadFailed: "Run amtool check-config on the host and fix or revert the last change",
     AlertmanagerFailedToSendNotifications: "Check the receiver's credentials and reachability in the Alertmanager log",
     HostDown: "Reach the machine (ping, SSH, the provider's console); its other alerts wait until it is back",
+    NotificationsFailing: "Run npm run drill -- <stack> to see which receiver fails and why; fix its credentials or address",
     HostDiskAlmostFull: "Free space: docker system prune, logs, old backups; or grow the volume",
     HostDiskFillingUp: "Find what grows (du -xh --max-depth=2 /) before the disk is full",
     HostInodesAlmostFull: "Find directories with many small files and clean them up",

@@ -118,6 +118,8 @@ const prometheusMetrics = [
 const alertmanagerMetrics = [
     "alertmanager_alerts",
     "alertmanager_config_last_reload_successful",
+    "alertmanager_notification_requests_failed_total",
+    "alertmanager_notification_requests_total",
     "alertmanager_notifications_failed_total",
     "alertmanager_notifications_total",
 ] as const;

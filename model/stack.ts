@@ -3,6 +3,7 @@
 import type { AlertThresholds } from "./alerts";
 import type { HetznerDiscovery } from "./discovery";
 import type { FleetHost, PrivateNetworkConfig } from "./fleet";
+import type { PagingSettings } from "./paging";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
 import type { RemoteConfig } from "./remoteWrite";
@@ -119,6 +120,8 @@ export interface MonitoringConfig {
     readonly receivers: readonly Receiver[];
     /** Secret ping URL of a dead man's switch service that the Watchdog alert keeps calling. */
     readonly deadMansSwitchUrl?: string;
+    /** The fast path of the alerts that page within a minute (model/paging.ts). */
+    readonly paging: PagingSettings;
     /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
     readonly alertThresholds: AlertThresholds;
     /**

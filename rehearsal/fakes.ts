@@ -1,7 +1,7 @@
 // Loopback stand-in for the services Alertmanager notifies over HTTP (each receiver type's
 // `rehearsal.http` in model/receivers.ts says where its requests arrive and how to answer)
 // and a polling helper. Every request is recorded by path; a switch
-// makes every answer a 500 to inject delivery failures. Listens on 127.0.0.1 only.
+// makes every answer a 500 to inject delivery failures (or only some paths: one broken receiver). Listens on 127.0.0.1 only.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { receiverSpecs, type FakeAnswer } from "../model/receivers";
@@ -51,6 +51,8 @@ export interface FakeReceivers {
     requestsTo(path: string | RegExp): RecordedRequest[];
     /** Answer 500 to everything while true (failure injection). */
     setFailing(failing: boolean): void;
+    /** Answer 500 to the paths that match (one receiver broken on purpose); undefined mends them. */
+    breakPaths(paths: RegExp | undefined): void;
     clear(): void;
     close(): Promise<void>;
 }
@@ -96,6 +98,7 @@ function respond(path: string, json: unknown): FakeAnswer {
 export async function startFakeReceivers(): Promise<FakeReceivers> {
     const requests: RecordedRequest[] = [];
     let failing = false;
+    let broken: RegExp | undefined;
     const server = http.createServer((req, res) => {
         let body = "";
         req.setEncoding("utf8");
@@ -107,7 +110,7 @@ export async function startFakeReceivers(): Promise<FakeReceivers> {
                 // telebot may post form-encoded values
                 json = Object.fromEntries(new URLSearchParams(body));
             }
-            const answer = failing ? { status: 500, body: { ok: false, error: "injected failure" } } : respond(path, json);
+            const answer = failing || broken?.test(path) ? { status: 500, body: { ok: false, error: "injected failure" } } : respond(path, json);
             requests.push({ method: req.method ?? "", path, body, json, at: Date.now(), status: answer.status });
             if (answer.body === undefined) {
                 res.writeHead(answer.status).end();
@@ -129,6 +132,7 @@ export async function startFakeReceivers(): Promise<FakeReceivers> {
         requests,
         requestsTo: (p) => requests.filter((r) => (typeof p === "string" ? r.path === p : p.test(r.path))),
         setFailing: (f) => { failing = f; },
+        breakPaths: (p) => { broken = p; },
         clear: () => { requests.length = 0; },
         close: () => new Promise<void>((resolve) => {
             server.closeAllConnections();

@@ -110,6 +110,8 @@ export interface Rehearsal {
     readonly timings: { readonly scrapeMs: number; readonly evaluationMs: number; readonly groupWaitMs: number; readonly groupIntervalMs: number };
     /** Directory of the rendered, rewritten files and the processes' logs. */
     readonly dir: string;
+    /** Alertmanager's log file (the drill reads its errors there). */
+    readonly alertmanagerLog: string;
     /** Prometheus' rule files, as the running Prometheus reads them (through `current`). */
     readonly rulesDir: string;
     scaled(duration: string): number;
@@ -433,6 +435,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             smtp: smtpFake,
             apps,
             dir,
+            alertmanagerLog: alertmanager.logFile,
             rulesDir: path.join(promCurrent, path.basename(renderedRulesDir)),
             // Derived from the current config, so they follow applyConfig.
             get timings() {

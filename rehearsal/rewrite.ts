@@ -1,7 +1,8 @@
 // Everything the rehearsal changes in the rendered configuration, and nothing else: addresses
 // (service names and listen addresses → 127.0.0.1:<free port>), container paths in files and in
 // the rendered command lines (→ the rehearsal's directory, by the containers' own mounts),
-// intervals (scrape/evaluation, rule `for:`, group_wait/group_interval/repeat_interval, divided by
+// intervals (scrape/evaluation, per-job scrape interval and timeout, rule `for:` and `keep_firing_for:`,
+// group_wait/group_interval/repeat_interval, divided by
 // the time scale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
 // forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
 // Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
@@ -73,6 +74,8 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
         const target = name === builtinJobs.prometheus ? addr.prometheus : name === builtinJobs.alertmanager ? addr.alertmanager : addr.byJob.get(name);
         if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
         if (addr.plainHttpJobs.has(name)) job.scheme = "http";
+        // The fast path's jobs have their own clock (model/paging.ts).
+        for (const key of ["scrape_interval", "scrape_timeout"]) if (job[key] !== undefined) job[key] = scaledText(job[key], scale);
         for (const sc of records(job.static_configs)) sc.targets = [target];
     }
     return yamlText(doc);
@@ -83,7 +86,9 @@ export function rewriteRules(content: string, scale: number): string {
     if (!isRecord(doc)) throw new Error("rule file is not a mapping");
     for (const group of records(doc.groups)) {
         if (group.interval !== undefined) group.interval = scaledText(group.interval, scale);
-        for (const rule of records(group.rules)) if (rule.for !== undefined) rule.for = scaledText(rule.for, scale);
+        for (const rule of records(group.rules)) {
+            for (const key of ["for", "keep_firing_for"]) if (rule[key] !== undefined) rule[key] = scaledText(rule[key], scale);
+        }
     }
     return yamlText(doc);
 }

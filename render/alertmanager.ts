@@ -6,6 +6,7 @@ import { severities, type MonitoringConfig, type Severity } from "../model/stack
 import { receiverSpecs, specOf, type NotifierFields, type Receiver } from "../model/receivers";
 import { hostDirs, renderedHeader, secretsDir, type RenderedFile, yamlText } from "./files";
 import { fleetWatched, hostDownInhibition } from "./fleetScrape";
+import { drillAlertname, drillGroupInterval, drillReceiverLabel, drillReceiverName } from "../model/drill";
 
 export const alertmanagerConfigFile = `${hostDirs.alertmanager}/alertmanager.yml`;
 
@@ -74,8 +75,8 @@ interface Plan {
 }
 
 /**
- * Routing: Watchdog first (to the dead man's switch, never to people), then one route per severity
- * to the receivers subscribed to it. A severity nobody subscribed to goes to `blackhole`, so a
+ * Routing: Watchdog first (to the dead man's switch, never to people), the fire drill's routes,
+ * then one route per severity to the receivers subscribed to it. A severity nobody subscribed to goes to `blackhole`, so a
  * receiver never gets a severity it did not ask for; alerts without a known severity reach everyone.
  */
 function plan(m: MonitoringConfig): Plan {
@@ -90,10 +91,25 @@ function plan(m: MonitoringConfig): Plan {
     } else {
         routes.push({ matchers: [matcher("alertname", "Watchdog")], receiver: blackhole.name });
     }
+    // The fire drill (scripts/drill.ts): one route per receiver, matched only by the drill's alert
+    // naming it, to an Alertmanager receiver holding only its notifier (no resolved message); a
+    // drill alert naming no receiver goes nowhere. Real alerts never match these routes.
+    for (const c of configured) {
+        const name = drillReceiverName(c.receiver.name);
+        receivers.push({ name, notifiers: [{ ...c.notifier, config: { ...c.notifier.config, send_resolved: false } }] });
+        routes.push({
+            matchers: [matcher("alertname", drillAlertname), matcher(drillReceiverLabel, c.receiver.name)], receiver: name,
+            // Every drill alert its own group, sent at once; retries end after group_interval.
+            group_by: ["..."], group_wait: "0s", group_interval: drillGroupInterval,
+        });
+    }
+    routes.push({ matchers: [matcher("alertname", drillAlertname)], receiver: blackhole.name });
     for (const severity of severities) {
         const subscribed = configured.filter((c) => c.receiver.severities.includes(severity)).map((c) => c.notifier);
         if (subscribed.length > 0) receivers.push({ name: severity, notifiers: subscribed });
-        routes.push({ matchers: [matcher("severity", severity)], receiver: subscribed.length > 0 ? severity : blackhole.name });
+        // Critical alerts wait only the paging promise's group_wait (model/paging.ts); the rest are grouped longer.
+        const wait = severity === "critical" ? { group_wait: m.paging.groupWait } : {};
+        routes.push({ matchers: [matcher("severity", severity)], receiver: subscribed.length > 0 ? severity : blackhole.name, ...wait });
     }
     if (routes.some((r) => r.receiver === blackhole.name)) receivers.push(blackhole);
     return { receivers, routes };

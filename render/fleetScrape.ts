@@ -1,7 +1,9 @@
 // The fleet as Prometheus sees it (issue 13): scrape jobs for every FleetHost's agents and apps,
 // each target labelled `host`, and the HostDown rule that tells "the machine is gone" apart from
 // "one target is down". Pure: config in, scrape configs and rules out.
+import { durationMs } from "../config/units";
 import { containerPaths } from "../model/catalog";
+import type { PagingSettings } from "../model/paging";
 import { fleetAgentPorts, fleetAgentUser, fleetScrapeFiles, type FleetHost, type FleetTransport } from "../model/fleet";
 import type { MonitoringConfig } from "../model/stack";
 import { re, selector } from "./promql";
@@ -36,7 +38,16 @@ export const hostLabelName = "host";
  * host's app may fail its scrape up to a scrape interval before the node-exporter does, and
  * HostDown must reach Alertmanager before that alert's group_wait ends, or it pages.
  */
-export const hostDownRule = { group: "fleet", for: "45s" } as const;
+export const hostDownRule = { group: "fleet" } as const;
+
+/**
+ * HostDown's `for`: one fast-path scrape shorter than the other paging alerts (criticalFor), so it
+ * reaches Alertmanager no later than the TargetDown/RedisDown of the same dead host and holds them
+ * back (model/paging.ts; with the defaults 35 s: blips under 25 s stay silent, worst case 53 s).
+ */
+export function hostDownFor(p: PagingSettings): string {
+    return `${(durationMs(p.for) - durationMs(p.scrapeInterval)) / 1000}s`;
+}
 
 interface StaticConfig {
     readonly targets: readonly string[];
@@ -121,23 +132,35 @@ export function fleetJobNames(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscov
     return [...fleetScrapeConfigs(m).map((j) => j.job_name), ...(m.hetznerDiscovery === undefined ? [] : [fleetJobs.hetznerNode])];
 }
 
+/** The fleet's jobs of what users run (apps, Redis exporters): their alerts page on the fast path, like the monitoring host's. */
+export function fleetServiceJobs(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): string[] {
+    return fleetJobNames(m).filter((job) => !fleetNodeJobs.includes(job));
+}
+
+/** The fleet's Redis exporter jobs in use. */
+export function fleetRedisJobs(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): string[] {
+    const redisJobs: readonly string[] = Object.values(fleetJobs.redis);
+    return fleetJobNames(m).filter((job) => redisJobs.includes(job));
+}
+
 /** Labels of the monitoring host's own node job, so the fleet's per-host rules and panels include it. */
 export function ownHostLabels(m: Pick<MonitoringConfig, "hostLabel">): Record<string, string> {
     return { [hostLabelName]: m.hostLabel };
 }
 
 /** The HostDown rule's fields (render/rules.ts turns them into an AlertRule). */
-export function hostDownAlert(): { alert: string; expr: string; for: string; threshold: string; summary: string; description: string } {
+export function hostDownAlert(p: PagingSettings): { alert: string; expr: string; for: string; threshold: string; summary: string; description: string } {
+    const forDuration = hostDownFor(p);
     // Only the fleet's node jobs: the monitoring host's own node-exporter down is a TargetDown
     // (the host itself is evidently up, it is evaluating this rule). One node target per host, so
     // one alert per host, with the host's labels (role, …) for the notification.
     return {
         alert: hostDownAlertName,
         expr: `${selector("up", re("job", fleetNodeJobs.join("|")))} == 0`,
-        for: hostDownRule.for,
-        threshold: `node-exporter unreachable for ${hostDownRule.for}`,
+        for: forDuration,
+        threshold: `node-exporter unreachable for ${forDuration}`,
         summary: "Host {{ $labels.host }} is down or unreachable",
-        description: `Prometheus cannot reach the node-exporter {{ $labels.instance }} of {{ $labels.host }} for ${hostDownRule.for} (up = {{ $value }}): the machine, its network or its agent is down. Its other alerts are held back while this fires.`,
+        description: `Prometheus cannot reach the node-exporter {{ $labels.instance }} of {{ $labels.host }} for ${forDuration} (up = {{ $value }}): the machine, its network or its agent is down. Its other alerts are held back while this fires.`,
     };
 }
 

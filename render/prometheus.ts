@@ -9,6 +9,7 @@ import { stackNames } from "../model/names";
 import { renderRemoteWrite } from "./remoteWrite";
 import { fleetScrapeConfigs, ownHostLabels, type FleetScrapeConfig } from "./fleetScrape";
 import { hetznerScrapeConfigs, hetznerTokenFiles, type HetznerScrapeConfig } from "./discovery";
+import { pagedJobs } from "./rules";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -21,6 +22,8 @@ interface StaticConfig {
 
 interface ScrapeConfig {
     readonly job_name: string;
+    readonly scrape_interval?: string;
+    readonly scrape_timeout?: string;
     readonly metrics_path?: string;
     readonly scheme?: string;
     readonly static_configs: readonly StaticConfig[];
@@ -77,7 +80,11 @@ function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig |
         const labels = spec.key === "nodeExporter" ? { ...instance.labels, ...ownHostLabels(m) } : instance.labels;
         return { job_name: instance.job, static_configs: [labels ? { targets, labels } : { targets }] };
     }));
-    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m), ...hetznerScrapeConfigs(m)];
+    // The jobs behind fast-path alerts are scraped on the paging clock (model/paging.ts).
+    const paged = pagedJobs(m);
+    const fast = { scrape_interval: m.paging.scrapeInterval, scrape_timeout: m.paging.scrapeTimeout };
+    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m), ...hetznerScrapeConfigs(m)]
+        .map((job) => (paged.has(job.job_name) ? { ...job, ...fast } : job));
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {

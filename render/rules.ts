@@ -1,7 +1,7 @@
 // Alert and recording rules, one file per group below prometheus/rules/ (the rule_files glob).
 // Pure: config and thresholds in, file text out. rules/*.yml in the repository is this output for
 // a reference config, and rules/tests/*.test.yml checks every alert with promtool.
-import { containerUids } from "../model/catalog";
+import { containerUids, redisJob } from "../model/catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
 import { runbookFirstStep, runbookUrl, type AlertThresholds } from "../model/alerts";
 import { allServiceSpecs, type SpecKey } from "../model/services";
@@ -9,7 +9,7 @@ import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 import { remoteWriteGroup } from "./remoteWriteRules";
-import { fleetJobNames, fleetWatched, hostDownAlert, hostDownRule } from "./fleetScrape";
+import { fleetJobNames, fleetNodeJobs, fleetRedisJobs, fleetServiceJobs, fleetWatched, hostDownAlert, hostDownRule } from "./fleetScrape";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -25,6 +25,23 @@ export interface AlertRule {
     readonly labels?: Readonly<Record<string, string>>;
     /** Human-readable threshold for the README table. */
     readonly threshold: string;
+    /** Set by `fastPath`: the alert pages within the promise of model/paging.ts. */
+    readonly pages?: FastPath;
+}
+
+/**
+ * An alert on the fast path: evaluated in its group's `<name>-paging` sibling every
+ * criticalEvaluationInterval, with `for` criticalFor and `keep_firing_for` criticalKeepFiringFor;
+ * `jobs` (the scrape jobs its expression reads, raw series only) are scraped every
+ * criticalScrapeInterval. model/paging.ts computes the bound this gives.
+ */
+export interface FastPath {
+    readonly jobs: readonly string[];
+}
+
+/** What a critical alert spreads into its spec to join the fast path (its `for` comes from here). */
+export function fastPath(m: MonitoringConfig, jobs: readonly string[]): Pick<AlertRule, "for" | "pages"> {
+    return { for: m.paging.for, pages: { jobs } };
 }
 
 export interface RecordingRule {
@@ -49,16 +66,26 @@ function jobs(m: MonitoringConfig): string[] {
     return [...allServiceSpecs.flatMap((spec) => spec.instances(m).map((i) => i.job)), ...m.apps.map((a) => a.job), ...fleetJobNames(m)];
 }
 
-function targetDown(job: string): AlertRule {
+/**
+ * Down targets of the user's services (apps, Redis exporters, here and on fleet hosts) page on the fast path. The stack's
+ * own (Prometheus, Alertmanager, Grafana, node) stay on the normal path: with Prometheus or
+ * Alertmanager down no alert goes out at all (the dead man's switch tells), and the others do not
+ * take a customer-facing service down.
+ */
+function targetDown(m: MonitoringConfig, job: string): AlertRule {
+    const paged = m.apps.some((a) => a.job === job) || m.redis.some((r) => redisJob(r.name) === job) || fleetServiceJobs(m).includes(job);
+    const timing = paged ? fastPath(m, [job]) : { for: "1m" };
     return {
         // The job label (already on the series) keeps the per-job rules distinct for promtool's lint.
-        alert: "TargetDown", expr: `${selector("up", eq("job", job))} == 0`, for: "1m", severity: "critical", threshold: "up == 0 for 1m", labels: { job },
+        alert: "TargetDown", expr: `${selector("up", eq("job", job))} == 0`, ...timing, severity: "critical", threshold: `up == 0 for ${timing.for}`, labels: { job },
         summary: `Target {{ $labels.instance }} of job ${job} is down`,
-        description: `Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}) for more than 1 minute (up = {{ $value }}).`,
+        description: `Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}) for more than ${timing.for} (up = {{ $value }}).`,
     };
 }
 
 const ofPrometheus = jobMatchers.prometheus;
+/** Alertmanager's counters per integration (0.26+ split failures by `reason`; a `receiver_name` label, where present, is summed away). */
+const byIntegration = (expr: string) => `sum by (job, instance, integration) (${expr})`;
 const ofAlertmanager = jobMatchers.alertmanager;
 
 function metaGroup(m: MonitoringConfig): RuleGroup {
@@ -70,7 +97,7 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
                 summary: "Alerting pipeline heartbeat",
                 description: "Always firing (value {{ $value }}) so the dead man's switch can tell that Prometheus and Alertmanager work end to end.",
             },
-            ...jobs(m).map(targetDown),
+            ...jobs(m).map((job) => targetDown(m, job)),
             {
                 alert: "PrometheusConfigReloadFailed", expr: `${selector("prometheus_config_last_reload_successful", ofPrometheus)} == 0`, for: "5m",
                 severity: "warning", threshold: "last reload failed for 5m",
@@ -122,6 +149,17 @@ function metaGroup(m: MonitoringConfig): RuleGroup {
                 for: "5m", severity: "critical", threshold: "> 1% failed for 5m",
                 summary: "Alertmanager {{ $labels.instance }} cannot deliver to {{ $labels.integration }}",
                 description: "{{ $value | humanizePercentage }} of the notifications {{ $labels.instance }} sent through {{ $labels.integration }} failed in the last 5 minutes.",
+            },
+            {
+                // Notifications are rare (a repeat every few hours), so a rate over minutes never sees
+                // a revoked token; a failed one already means Alertmanager retried for a whole
+                // group_interval, and an alert that reached nobody. Critical: every critical receiver
+                // carries it, so the ones still working tell. Per integration type only (0.25 has no
+                // receiver label): the drill says which receiver.
+                alert: "NotificationsFailing", severity: "critical", threshold: "a notification given up in the last hour",
+                expr: `${byIntegration(`increase(${rangeSelector("1h", "alertmanager_notifications_failed_total", ofAlertmanager)})`)} > 0`,
+                summary: "Notifications through {{ $labels.integration }} are failing",
+                description: "Alertmanager {{ $labels.instance }} gave up on {{ $value | humanize }} notifications through {{ $labels.integration }} in the last hour; a receiver of that type is not reached (revoked token, deleted webhook, wrong address). Run npm run drill.",
             },
         ],
     };
@@ -222,14 +260,15 @@ function hostGroup(t: AlertThresholds): RuleGroup {
 const ofRedis = jobMatchers.redis;
 const redisMetric = (name: string) => selector(name, ofRedis);
 
-function redisGroup(t: AlertThresholds): RuleGroup {
+function redisGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
     return {
         name: "redis",
         rules: [
             {
-                alert: "RedisDown", expr: `${redisMetric("redis_up")} == 0`, for: "1m", severity: "critical", threshold: "redis_up == 0 for 1m",
+                alert: "RedisDown", expr: `${redisMetric("redis_up")} == 0`, ...fastPath(m, [...m.redis.map((r) => redisJob(r.name)), ...fleetRedisJobs(m)]),
+                severity: "critical", threshold: `redis_up == 0 for ${m.paging.for}`,
                 summary: "Redis {{ $labels.redis }} is down",
-                description: "The exporter {{ $labels.instance }} cannot reach Redis {{ $labels.redis }} for more than 1 minute (redis_up = {{ $value }}).",
+                description: `The exporter {{ $labels.instance }} cannot reach Redis {{ $labels.redis }} for more than ${m.paging.for} (redis_up = {{ $value }}).`,
             },
             {
                 alert: "RedisMemoryNearMax", for: "5m", severity: "warning", threshold: `> ${t.redisMemoryUsedPercent}% of maxmemory for 5m`,
@@ -353,8 +392,10 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 
 // --- fleet: HostDown, apart from the meta group so its timing can move (render/fleet.ts) -------
 
-function fleetGroup(): RuleGroup {
-    return { name: hostDownRule.group, rules: [{ ...hostDownAlert(), severity: "critical" }] };
+function fleetGroup(m: MonitoringConfig): RuleGroup {
+    // On the fast path (its node jobs scraped on the paging clock), with its own shorter `for`.
+    const alert = hostDownAlert(m.paging);
+    return { name: hostDownRule.group, rules: [{ ...alert, ...fastPath(m, fleetNodeJobs), for: alert.for, severity: "critical" }] };
 }
 
 // --- output -----------------------------------------------------------------------------------
@@ -367,18 +408,19 @@ const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: Al
     prometheus: (m) => metaGroup(m),
     nodeExporter: (_m, t) => hostGroup(t),
     // The host rules also cover the fleet: rendered for it even when this machine runs no node-exporter (below).
-    redisExporter: (_m, t) => redisGroup(t),
+    redisExporter: (m, t) => redisGroup(m, t),
 };
 
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {
     const fleet = fleetWatched(m);
     const services = allServiceSpecs.flatMap((spec) => {
         const group = serviceRuleGroups[spec.key];
-        const watched = spec.instances(m).length > 0 || (fleet && spec.key === "nodeExporter");
+        // The host and Redis rules also watch the fleet's exporters, with or without local ones.
+        const watched = spec.instances(m).length > 0 || (fleet && spec.key === "nodeExporter") || (spec.key === "redisExporter" && fleetRedisJobs(m).length > 0);
         return group && watched ? [group(m, t)] : [];
     });
     const remoteWrite = remoteWriteGroup(m, t);
-    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup()] : [])];
+    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup(m)] : [])];
 }
 
 /** Annotation holding the runbook's first step when there is no runbook address to link to. */
@@ -391,21 +433,40 @@ export function runbookAnnotation(alertname: string, runbookBaseUrl: string | un
         : { runbook_url: runbookUrl(runbookBaseUrl, alertname) };
 }
 
-function toYaml(rule: AlertRule | RecordingRule, runbookBaseUrl: string | undefined): Record<string, unknown> {
+function toYaml(rule: AlertRule | RecordingRule, m: MonitoringConfig): Record<string, unknown> {
     if (!isAlert(rule)) return { record: rule.record, expr: rule.expr, ...(rule.labels ? { labels: rule.labels } : {}) };
     return {
         alert: rule.alert,
         expr: rule.expr,
         ...(rule.for ? { for: rule.for } : {}),
+        ...(rule.pages ? { keep_firing_for: m.paging.keepFiringFor } : {}),
         labels: { severity: rule.severity, ...rule.labels },
-        annotations: { summary: rule.summary, description: rule.description, ...runbookAnnotation(rule.alert, runbookBaseUrl) },
+        annotations: { summary: rule.summary, description: rule.description, ...runbookAnnotation(rule.alert, m.runbookBaseUrl) },
     };
+}
+
+/** Suffix of the group that holds a group's fast-path alerts, in the same file. */
+export const pagingGroupSuffix = "-paging";
+
+/** A group as Prometheus reads it: its fast-path alerts first, in a sibling group with the short interval. */
+function groupsYaml(g: RuleGroup, m: MonitoringConfig): Record<string, unknown>[] {
+    const paged = g.rules.filter((r) => isAlert(r) && r.pages !== undefined);
+    const rest = g.rules.filter((r) => !paged.includes(r));
+    return [
+        ...(paged.length > 0 ? [{ name: `${g.name}${pagingGroupSuffix}`, interval: m.paging.evaluationInterval, rules: paged.map((r) => toYaml(r, m)) }] : []),
+        ...(rest.length > 0 ? [{ name: g.name, rules: rest.map((r) => toYaml(r, m)) }] : []),
+    ];
+}
+
+/** Every scrape job a fast-path alert reads: Prometheus scrapes them every criticalScrapeInterval. */
+export function pagedJobs(m: MonitoringConfig): Set<string> {
+    return new Set(ruleGroups(m).flatMap((g) => g.rules.flatMap((r) => (isAlert(r) ? r.pages?.jobs ?? [] : []))));
 }
 
 export function renderRules(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RenderedFile[] {
     return ruleGroups(m, t).map((g) => ({
         path: `${rulesDir}/${g.name}.yml`,
-        content: renderedHeader + yamlText({ groups: [{ name: g.name, rules: g.rules.map((rule) => toYaml(rule, m.runbookBaseUrl)) }] }),
+        content: renderedHeader + yamlText({ groups: groupsYaml(g, m) }),
         secret: false,
         owner: containerUids.prometheus,
     }));

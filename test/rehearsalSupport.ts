@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { after, before } from "node:test";
 import { telegramPath, telegramText as text, type RecordedRequest } from "../rehearsal/fakes";
 import { httpGet, rehearsalBinaries, startRehearsal, type Rehearsal, type RehearsalOptions } from "../rehearsal/harness";
+import { alertBound, fastPathTimings } from "../model/paging";
 import { prerequisiteMissing, type Skippable } from "./externalTools";
 
 export { telegramPath, telegramText as text } from "../rehearsal/fakes";
@@ -54,11 +55,27 @@ export type Timings = Rehearsal["timings"];
 export const relativeSlack = 1.5;
 
 /**
- * The README's worst case from fault to notification: `for` + scrape + evaluation + group_wait
- * (the fault is seen at the next scrape, the rule at the next evaluation, Alertmanager waits group_wait).
+ * Deadline for a normal-path alert with this `for` to be notified: model/paging.ts's worst case
+ * (scrape + timeout + evaluation + `for` in whole evaluations + group_wait) at the rehearsal's
+ * scaled clock, times the relative slack. The root route's group_wait is the longer one.
  */
-export function notifyBoundMs(t: Timings, forMs: number): number {
-    return forMs + t.scrapeMs + t.evaluationMs + t.groupWaitMs;
+export function notifyDeadline(r: Rehearsal, forDuration: string): number {
+    const t = r.timings;
+    return relativeSlack * alertBound({
+        scrapeMs: t.scrapeMs, scrapeTimeoutMs: r.scaled(r.monitoring.prometheus.scrapeTimeout), evaluationMs: t.evaluationMs,
+        forMs: r.scaled(forDuration), groupWaitMs: t.groupWaitMs,
+    }).worstCaseMs;
+}
+
+/** The paging bound of a fast-path alert at the scaled clock; `forDuration` when the alert has its own (HostDown). */
+export function pagingBoundMs(r: Rehearsal, forDuration?: string): number {
+    const timings = fastPathTimings(r.monitoring.paging, r.scaled);
+    return alertBound(forDuration === undefined ? timings : { ...timings, forMs: r.scaled(forDuration) }).worstCaseMs;
+}
+
+/** Deadline for a fast-path alert (RedisDown, TargetDown of an app, HostDown): its paging bound times the slack. */
+export function pagingDeadline(r: Rehearsal, forDuration?: string): number {
+    return relativeSlack * pagingBoundMs(r, forDuration);
 }
 
 /** From fault cleared to resolved notification: scrape + evaluation + group_interval (the group's next flush). */
@@ -66,13 +83,13 @@ export function resolveBoundMs(t: Timings): number {
     return t.scrapeMs + t.evaluationMs + t.groupIntervalMs;
 }
 
-/** Deadline for an alert with this `for` to be notified: the configured bound times the relative slack. */
-export function notifyDeadline(r: Rehearsal, forDuration: string): number {
-    return relativeSlack * notifyBoundMs(r.timings, r.scaled(forDuration));
-}
-
 export function resolveDeadline(r: Rehearsal): number {
     return relativeSlack * resolveBoundMs(r.timings);
+}
+
+/** A fast-path alert resolves keep_firing_for later than a normal one. */
+export function pagedResolveDeadline(r: Rehearsal): number {
+    return relativeSlack * (resolveBoundMs(r.timings) + r.scaled(r.monitoring.paging.keepFiringFor));
 }
 
 export async function amMetric(r: Rehearsal, name: string, labels = ""): Promise<number> {

@@ -13,6 +13,7 @@ import { alertmanagerConfigFile, renderAlertmanager } from "../../render/alertma
 import type { RenderedFile } from "../../render/files";
 import { prometheusConfigFile, renderPrometheus } from "../../render/prometheus";
 import { alertmanagerSecrets, debianAlertmanagerVersion, forDebianAlertmanager } from "../../rehearsal/skew";
+import { drillAlertname, drillReceiverLabel, drillReceiverName } from "../../model/drill";
 import { receiverSpecs, receiverTypes } from "../../model/receivers";
 import { stackRawConfig } from "../../config/stackFiles";
 import { runTool, toolAvailable } from "../externalTools";
@@ -162,6 +163,14 @@ function routingCase(withSwitch: boolean): { monitoring: MonitoringConfig; check
             }
             // An alert without a known severity reaches everyone rather than nobody.
             assert.deepEqual(reached({ alertname: "Unlabelled" }), subscribers.map((s) => s.name).sort());
+            // The fire drill's alert reaches exactly the receiver it names, whatever its severity; naming none, nobody.
+            for (const s of subscribers) {
+                assert.deepEqual(route({ alertname: drillAlertname, [drillReceiverLabel]: s.name, severity: "critical" }), [drillReceiverName(s.name)], `drill of ${s.name}`);
+                assert.deepEqual(reached({ alertname: drillAlertname, [drillReceiverLabel]: s.name }), [s.name], `people the drill of ${s.name} reaches`);
+            }
+            assert.deepEqual(route({ alertname: drillAlertname, [drillReceiverLabel]: "nobody" }), ["blackhole"], "a drill of an unknown receiver");
+            // No other alert reaches a drill receiver, even one carrying the drill's label.
+            assert.deepEqual(route({ alertname: "RedisDown", severity: "critical", [drillReceiverLabel]: "chat" }), ["critical"]);
         },
     };
 }

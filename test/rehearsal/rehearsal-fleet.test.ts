@@ -13,9 +13,9 @@ import { prodReceiverOverrides, type RecordedRequest } from "../../rehearsal/fak
 import { httpGet, startRehearsal, waitFor, type Rehearsal } from "../../rehearsal/harness";
 import { namespaceFleet, namespacesAvailable, startFleetNamespaces, type FleetNamespaces } from "../../rehearsal/netns";
 import { serviceSpecs } from "../../model/services";
-import { hostDownRule } from "../../render/fleetScrape";
+import { hostDownFor } from "../../render/fleetScrape";
 import { prerequisiteMissing, type Skippable } from "../externalTools";
-import { notifyBoundMs, notifyDeadline, pagerduty, relativeSlack, resolveDeadline, telegram, telegramPath, text } from "../rehearsalSupport";
+import { pagingBoundMs, pagingDeadline, pagerduty, relativeSlack, resolveDeadline, telegram, telegramPath, text } from "../rehearsalSupport";
 
 const timeScale = 15;
 const hostNames = ["fleet-a", "fleet-b", "fleet-c"] as const;
@@ -82,19 +82,20 @@ test("fleet rehearsal: a host cut off → HostDown pages within the bound, its T
     const cutAt = Date.now();
     namespaces.cut(cutHost);
     try {
-        const deadline = notifyDeadline(r, hostDownRule.for);
+        const hostDownForDuration = hostDownFor(r.monitoring.paging);
+        const deadline = pagingDeadline(r, hostDownForDuration);
         const firing = await waitFor(() => telegram(r, "HostDown", "Firing").find((m) => text(m).includes(`host = ${cutHost}`)),
             deadline, `HostDown for ${cutHost} on telegram`, 50);
         await waitFor(() => pagerduty(r, "HostDown", "trigger").some((m) => m.body.includes(`host = ${cutHost}`)),
             deadline - (Date.now() - cutAt), `HostDown for ${cutHost} on pagerduty`, 50);
         const measured = firing.at - cutAt;
-        console.log(`HostDown notified ${measured} ms after the link went down; bound ${notifyBoundMs(r.timings, r.scaled(hostDownRule.for))} ms `
-            + `(for ${hostDownRule.for} + scrape + evaluation + group_wait, time scale ${timeScale}), deadline ${Math.round(deadline)} ms (× ${relativeSlack})`);
+        console.log(`HostDown notified ${measured} ms after the link went down; bound ${pagingBoundMs(r, hostDownForDuration)} ms `
+            + `(fast path: scrape + timeout + evaluation + for ${hostDownForDuration} + group_wait, time scale ${timeScale}), deadline ${Math.round(deadline)} ms (× ${relativeSlack})`);
 
         // The cut host's app is down too: TargetDown fires in Prometheus, and Alertmanager holds it back.
         await waitFor(async () => (await r.prometheus.alerts()).find((a) => a.labels.alertname === "TargetDown"
             && a.labels.host === cutHost && a.labels.job === appJob && a.state === "firing"),
-        notifyDeadline(r, "1m"), `TargetDown{job=${appJob}, host=${cutHost}} firing in Prometheus`);
+        pagingDeadline(r), `TargetDown{job=${appJob}, host=${cutHost}} firing in Prometheus`);
         const inhibited = await waitFor(async () => {
             const alerts = JSON.parse((await httpGet(`${r.urls.alertmanager}/api/v2/alerts?inhibited=true&silenced=false&active=false`)).body) as
                 { labels: Record<string, string>; status: { inhibitedBy: string[] } }[];

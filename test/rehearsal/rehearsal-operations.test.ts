@@ -17,7 +17,7 @@ import { receiverTypes } from "../../model/receivers";
 import { fakeSecrets } from "../../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../../rehearsal/harness";
 import type { Sample } from "../../rehearsal/prometheusApi";
-import { notifyDeadline, rehearsalForFile, resolveDeadline, telegram, text } from "../rehearsalSupport";
+import { notifyDeadline, pagedResolveDeadline, pagingDeadline, rehearsalForFile, telegram, text } from "../rehearsalSupport";
 
 const timeScale = 15;
 /** Tuned away from the defaults, so a pass proves the configured values are the ones used. */
@@ -230,7 +230,7 @@ test("rehearsal: Redis standby stops → RedisDown reaches every receiver type, 
     assert.deepEqual(Object.keys(reached("Firing")).sort(), [...receiverTypes].sort(), "every registered receiver type is rehearsed");
     await r.stopRedis("standby");
     try {
-        await waitFor(() => all("Firing"), notifyDeadline(r, "1m"), "RedisDown on every receiver").catch((e: unknown) => {
+        await waitFor(() => all("Firing"), pagingDeadline(r), "RedisDown on every receiver").catch((e: unknown) => {
             throw new Error(`${e instanceof Error ? e.message : String(e)}: ${JSON.stringify(reached("Firing"))}`);
         });
     } finally {
@@ -240,7 +240,7 @@ test("rehearsal: Redis standby stops → RedisDown reaches every receiver type, 
     assert.equal(mail.tls, true, "email went over STARTTLS");
     assert.deepEqual(mail.auth && { username: mail.auth.username, password: mail.auth.password }, { username: "alertmanager", password: smtpPassword });
     assert.deepEqual(mail.to, ["ops@example.test"]);
-    await waitFor(() => all("Resolved"), resolveDeadline(r), "resolved RedisDown on every receiver").catch((e: unknown) => {
+    await waitFor(() => all("Resolved"), pagedResolveDeadline(r), "resolved RedisDown on every receiver").catch((e: unknown) => {
         throw new Error(`${e instanceof Error ? e.message : String(e)}: ${JSON.stringify(reached("Resolved"))}`);
     });
 });

@@ -10,7 +10,7 @@ import { redisJob } from "../../model/catalog";
 import type { RenderedFile } from "../../render/files";
 import { prodReceiverOverrides } from "../../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../../rehearsal/harness";
-import { amMetric, notifyDeadline, rehearsalForFile, resolveDeadline, telegram } from "../rehearsalSupport";
+import { amMetric, pagedResolveDeadline, pagingDeadline, rehearsalForFile, telegram } from "../rehearsalSupport";
 
 const running = rehearsalForFile({ stack: "prod", timeScale: 15, log: (line) => console.log(line), overrides: prodReceiverOverrides });
 
@@ -108,9 +108,9 @@ test("rehearsal: after the refused changes, restarted Prometheus and Alertmanage
     const sent = telegram(r, "RedisDown", "Firing").length;
     await r.stopRedis("main");
     try {
-        await waitFor(() => telegram(r, "RedisDown", "Firing").length > sent, notifyDeadline(r, "1m"), "RedisDown on telegram after the restarts");
+        await waitFor(() => telegram(r, "RedisDown", "Firing").length > sent, pagingDeadline(r), "RedisDown on telegram after the restarts");
     } finally {
         await r.startRedis("main");
     }
-    await waitFor(() => telegram(r, "RedisDown", "Resolved").length > 0, resolveDeadline(r), "RedisDown resolved");
+    await waitFor(() => telegram(r, "RedisDown", "Resolved").length > 0, pagedResolveDeadline(r), "RedisDown resolved");
 });

@@ -12,7 +12,7 @@ import { durationMs, sizeBytes } from "../../config/units";
 import { prodReceiverOverrides, type RecordedRequest } from "../../rehearsal/fakes";
 import { httpGet, waitFor, type Rehearsal } from "../../rehearsal/harness";
 import {
-    amMetric, notifyDeadline, pagerduty, rehearsalForFile, resolveDeadline, telegram, telegramPath, text,
+    amMetric, notifyDeadline, pagedResolveDeadline, pagerduty, pagingDeadline, rehearsalForFile, telegram, telegramPath, text,
 } from "../rehearsalSupport";
 
 const timeScale = 15;
@@ -59,7 +59,7 @@ test("rehearsal: Redis stops → RedisDown reaches telegram and pagerduty, resol
     await r.stopRedis("main");
     try {
         await waitFor(() => telegram(r, "RedisDown", "Firing").length > 0 && pagerduty(r, "RedisDown", "trigger").length > 0,
-            notifyDeadline(r, "1m"), "RedisDown on telegram and pagerduty");
+            pagingDeadline(r), "RedisDown on telegram and pagerduty");
         console.log(`RedisDown notified ${Date.now() - started} ms after Redis stopped (time scale ${timeScale})`);
         assert.match(text(telegram(r, "RedisDown", "Firing")[0]), /severity = critical/);
     } finally {
@@ -67,7 +67,7 @@ test("rehearsal: Redis stops → RedisDown reaches telegram and pagerduty, resol
     }
     const restarted = Date.now();
     await waitFor(() => telegram(r, "RedisDown", "Resolved").length > 0 && pagerduty(r, "RedisDown", "resolve").length > 0,
-        resolveDeadline(r), "resolved RedisDown on telegram and pagerduty");
+        pagedResolveDeadline(r), "resolved RedisDown on telegram and pagerduty");
     console.log(`RedisDown resolved ${Date.now() - restarted} ms after Redis restarted`);
 });
 
@@ -81,14 +81,14 @@ test("rehearsal: the app stops → TargetDown for its job reaches telegram", asy
         const [firing] = await waitFor(() => {
             const found = telegram(r, "TargetDown", "Firing").filter((m) => text(m).includes("job = ai-engine"));
             return found.length > 0 ? found : undefined;
-        }, notifyDeadline(r, "1m"), "TargetDown{job=ai-engine} on telegram");
+        }, pagingDeadline(r), "TargetDown{job=ai-engine} on telegram");
         assert.match(text(firing), /severity = critical/);
         assert.ok(pagerduty(r, "TargetDown", "trigger").length > 0, "critical TargetDown also pages");
     } finally {
         await app.start();
     }
     await waitFor(() => telegram(r, "TargetDown", "Resolved").some((m) => text(m).includes("job = ai-engine")),
-        resolveDeadline(r), "resolved TargetDown on telegram");
+        pagedResolveDeadline(r), "resolved TargetDown on telegram");
 });
 
 test("rehearsal: Watchdog pings the dead man's switch and never reaches people", async (t) => {
