@@ -28,6 +28,9 @@ export const thresholdSpecs = {
     appLatencyP95WarningSeconds: { default: 2, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh warns when p95 latency stays above this for 5m" },
     appLatencyP95CriticalSeconds: { default: 5, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh turns critical when p95 latency stays above this for 5m" },
     appLatencyP99CriticalSeconds: { default: 10, unit: "s", min: 0.001, max: 3600, description: "AppLatencyP99High fires when p99 latency stays above this for 5m" },
+    probeSlowSeconds: { default: 1, unit: "s", min: 0.01, max: 60, description: "ProbeSlow fires when a probe takes longer than this on average over 5m (for 5m)" },
+    tlsCertExpiryWarningDays: { default: 14, unit: "days", min: 1, max: 365, description: "TlsCertificateExpiringSoon warns when a probed certificate expires within this many days" },
+    tlsCertExpiryCriticalDays: { default: 3, unit: "days", min: 0.1, max: 365, description: "TlsCertificateExpiringSoon turns critical when a probed certificate expires within this many days" },
     heartbeatMaxAgeSeconds: { default: 60, unit: "s", min: 1, max: 86400, description: "AppHeartbeatStale fires when a *_heartbeat_seconds timestamp is older than this" },
 } as const satisfies Record<string, ThresholdSpec>;
 
@@ -96,4 +99,8 @@ export const alertActions: Readonly<Record<string, string>> = {
     AppLatencyHigh: "Check the app's dependencies (database, Redis, external APIs) and its load",
     AppLatencyP99High: "Find the slow endpoints and the dependency they wait on",
     AppHeartbeatStale: "The process is up but its main loop is stuck: check its logs and restart it",
+    ProbeFailed: "Open the probed URL or port yourself; check the service, its reverse proxy, DNS and certificate",
+    ProbeSlow: "Compare the phases on the Probes dashboard (DNS, connect, TLS, processing) to find the slow one",
+    TlsCertificateExpiringSoon: "Renew the certificate (certbot renew, or your proxy's ACME client) and check why auto-renewal did not",
+    TlsCertificateExpired: "Renew and reload the certificate now; clients refuse the connection",
 };

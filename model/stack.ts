@@ -130,5 +130,6 @@ export interface StackConfig {
 /** Sum of the memory limits of every container the stack runs. */
 export function containerMemoryMb(m: MonitoringConfig): number {
     return m.prometheus.memoryMb + m.alertmanager.memoryMb + m.grafana.memoryMb +
-        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb;
+        (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb +
+        (m.blackboxExporter?.enabled === true ? m.blackboxExporter.memoryMb : 0);
 }

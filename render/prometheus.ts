@@ -6,6 +6,7 @@ import type { AppTarget, MonitoringConfig } from "../model/stack";
 import { allServiceSpecs, type ServiceInstance, type ServiceSpec } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { stackNames } from "../model/names";
+import { probeScrapeConfigs, type ProbeScrapeConfig } from "./probes";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -66,13 +67,13 @@ function serviceTarget(m: MonitoringConfig, spec: ServiceSpec, instance: Service
     }
 }
 
-/** One job per container of every service that is on (model/services.ts), then the apps'. */
-function scrapeConfigs(m: MonitoringConfig): ScrapeConfig[] {
+/** One job per container of every service that is on (model/services.ts), then the apps', then the probes' (render/probes.ts). */
+function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | ProbeScrapeConfig)[] {
     const services = allServiceSpecs.flatMap((spec) => spec.settings(m) === undefined ? [] : spec.instances(m).map((instance): ScrapeConfig => {
         const targets = [serviceTarget(m, spec, instance)];
         return { job_name: instance.job, static_configs: [instance.labels ? { targets, labels: instance.labels } : { targets }] };
     }));
-    return [...services, ...m.apps.map(appJob)];
+    return [...services, ...m.apps.map(appJob), ...probeScrapeConfigs(m)];
 }
 
 export function renderPrometheus(m: MonitoringConfig): RenderedFile[] {

@@ -4,8 +4,9 @@
 import { builtinJobs, containerUids, redisJob } from "../model/catalog";
 import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
 import { runbookUrl, type AlertThresholds } from "../model/alerts";
-import { allServiceSpecs, type SpecKey } from "../model/services";
+import { allServiceSpecs, serviceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
+import { probesGroup } from "./probes";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 
@@ -47,6 +48,7 @@ function jobs(m: MonitoringConfig): string[] {
         builtinJobs.prometheus, builtinJobs.alertmanager, builtinJobs.grafana,
         ...(m.nodeExporter.enabled ? [builtinJobs.node] : []),
         ...m.redis.map((r) => redisJob(r.name)),
+        ...serviceSpecs.blackboxExporter.instances(m).map((i) => i.job),
         ...m.apps.map((a) => a.job),
     ];
 }
@@ -363,6 +365,7 @@ const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: Al
     prometheus: (m) => metaGroup(m),
     nodeExporter: (_m, t) => hostGroup(t),
     redisExporter: (_m, t) => redisGroup(t),
+    blackboxExporter: (_m, t) => probesGroup(t),
 };
 
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {

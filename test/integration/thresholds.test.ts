@@ -41,6 +41,9 @@ const filesystem = `${node}, device="/dev/sda1", fstype="ext4", mountpoint="/"`;
 const redis = `job="redis-main", instance="redis-exporter-main:9121", redis="main"`;
 const app = referenceMonitoring().apps[0];
 const appSel = `job="${app.job}", instance="${app.targets[0]}"`;
+const probe = `job="probe-http", instance="https://shop.example.com/", probe="shop"`;
+/** probe_ssl_earliest_cert_expiry such that the certificate has `days` left at the evaluation time (promtool's clock starts at 0). */
+const expiresIn = (days: number) => () => evalMinutes * 60 + days * 86400;
 const constant = (value: number) => () => value;
 /** A counter growing by `perMinute` each minute: its rate is perMinute / 60. */
 const counter = (perMinute: number) => (minute: number) => perMinute * minute;
@@ -114,6 +117,16 @@ const probes = {
     appLatencyP95WarningSeconds: { alert: "AppLatencyHigh", severity: "warning", fires: "above", series: (v) => histogram(v / 0.95) },
     appLatencyP95CriticalSeconds: { alert: "AppLatencyHigh", severity: "critical", fires: "above", series: (v) => histogram(v / 0.95) },
     appLatencyP99CriticalSeconds: { alert: "AppLatencyP99High", severity: "critical", fires: "above", series: (v) => histogram(v / 0.99) },
+    probeSlowSeconds: { alert: "ProbeSlow", severity: "warning", fires: "above", series: (v) => [
+        { series: `probe_duration_seconds{${probe}}`, at: constant(v) },
+        { series: `probe_success{${probe}}`, at: constant(1) },
+    ] },
+    tlsCertExpiryWarningDays: { alert: "TlsCertificateExpiringSoon", severity: "warning", fires: "below", series: (v) => [
+        { series: `probe_ssl_earliest_cert_expiry{${probe}}`, at: expiresIn(v) },
+    ] },
+    tlsCertExpiryCriticalDays: { alert: "TlsCertificateExpiringSoon", severity: "critical", fires: "below", series: (v) => [
+        { series: `probe_ssl_earliest_cert_expiry{${probe}}`, at: expiresIn(v) },
+    ] },
     heartbeatMaxAgeSeconds: { alert: "AppHeartbeatStale", severity: "critical", fires: "above", series: (v) => [
         // A unix-time gauge whose age at the evaluation time is v.
         { series: `bot_heartbeat_seconds{${appSel}}`, at: constant(evalMinutes * 60 - v) },
