@@ -1,9 +1,10 @@
 // Everything the rehearsal changes in the rendered configuration, and nothing else: addresses
 // (service names and listen addresses → 127.0.0.1:<free port>), container paths in files and in
 // the rendered command lines (→ the rehearsal's directory, by the containers' own mounts),
-// intervals (scrape/evaluation, rule `for:`, group_wait/group_interval/repeat_interval, divided by
+// intervals (scrape/evaluation, per-job scrape intervals, rule `for:`, group_wait/group_interval/repeat_interval, divided by
 // the time scale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
-// forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
+// forDebianAlertmanager), trust in the fake SMTP server's self-signed certificate and in the
+// probe stand-ins' CA, and the probes' exporter address (their targets are loopback stand-ins already).
 // Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
 import { load } from "js-yaml";
 import { builtinJobs, containerPaths } from "../model/catalog";
@@ -13,6 +14,8 @@ import type { RenderedService } from "../render/services";
 import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "./skew";
 import { isRecord, records } from "../model/typeGuards";
+import { probeMetricsPath } from "../render/probes";
+import { isLoopbackTarget } from "./probes";
 
 const minimumMs = 1000;
 
@@ -32,6 +35,26 @@ export interface Addresses {
     readonly byJob: ReadonlyMap<string, string>;
     /** Jobs whose stand-in speaks plain HTTP although the real target may use https. */
     readonly plainHttpJobs: ReadonlySet<string>;
+    /** The blackbox exporter, which the probe jobs ask (when the stack has probes). */
+    readonly blackbox?: string;
+}
+
+/**
+ * A probe job: its targets stay (the harness already moved every probe to a loopback stand-in,
+ * rehearsal/probes.ts; anything else is refused here, so nothing beyond 127.0.0.1 is ever probed),
+ * and the scrape goes to the local exporter instead of its container.
+ */
+function rewriteProbeJob(job: Record<string, unknown>, addr: Addresses): void {
+    const name = String(job.job_name);
+    if (addr.blackbox === undefined) throw new Error(`prometheus.yml: probe job ${name} but no blackbox exporter runs`);
+    for (const sc of records(job.static_configs)) {
+        for (const target of Array.isArray(sc.targets) ? sc.targets.map(String) : []) {
+            if (!isLoopbackTarget(target)) throw new Error(`prometheus.yml: job ${name} would probe ${target}; the rehearsal probes 127.0.0.1 only`);
+        }
+    }
+    const toExporter = records(job.relabel_configs).find((r) => r.target_label === "__address__");
+    if (!toExporter) throw new Error(`prometheus.yml: probe job ${name} does not send its scrapes to the exporter`);
+    toExporter.replacement = addr.blackbox;
 }
 
 export function rewritePrometheus(content: string, addr: Addresses, scale: number, hostDir: string): string {
@@ -44,11 +67,30 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
         }
     }
     for (const job of records(doc.scrape_configs)) {
+        for (const key of ["scrape_interval", "scrape_timeout"]) if (job[key] !== undefined) job[key] = scaledText(job[key], scale);
+        if (job.metrics_path === probeMetricsPath) {
+            rewriteProbeJob(job, addr);
+            continue;
+        }
         const name = String(job.job_name);
         const target = name === builtinJobs.prometheus ? addr.prometheus : name === builtinJobs.alertmanager ? addr.alertmanager : addr.byJob.get(name);
         if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
         if (addr.plainHttpJobs.has(name)) job.scheme = "http";
         for (const sc of records(job.static_configs)) sc.targets = [target];
+    }
+    return yamlText(doc);
+}
+
+/** blackbox.yml with every TLS-capable module trusting the rehearsal CA that signed the stand-ins' certificates. */
+export function rewriteBlackbox(content: string, caFile: string): string {
+    const doc = load(content);
+    if (!isRecord(doc) || !isRecord(doc.modules)) throw new Error("blackbox.yml has no modules");
+    for (const module of Object.values(doc.modules)) {
+        if (!isRecord(module)) continue;
+        for (const prober of ["http", "tcp"]) {
+            const settings = module[prober];
+            if (isRecord(settings)) settings.tls_config = { ...(isRecord(settings.tls_config) ? settings.tls_config : {}), ca_file: caFile };
+        }
     }
     return yamlText(doc);
 }

@@ -87,6 +87,9 @@ export interface ProbeScrapeConfig {
     readonly relabel_configs: readonly Readonly<Record<string, unknown>>[];
 }
 
+/** Where the exporter answers a probe request. */
+export const probeMetricsPath = "/probe";
+
 /** The label every probe's series carries: its name. */
 export const probeLabel = "probe";
 
@@ -100,7 +103,7 @@ export function probeScrapeConfigs(m: MonitoringConfig): ProbeScrapeConfig[] {
     return kinds.map((kind) => ({
         job_name: probeJob(kind),
         scrape_interval: probeTiming.scrapeInterval(m),
-        metrics_path: "/probe",
+        metrics_path: probeMetricsPath,
         static_configs: m.probes.filter((p) => p.kind === kind).map((p) => ({
             targets: [probeTarget(p)],
             labels: { ...p.labels, [probeLabel]: p.name, __param_module: probeModule(p) },
