@@ -1,7 +1,7 @@
 // The service specs (model/services.ts) are where every layer learns about a service. The blackbox
-// exporter's skeleton is the proof that a new exporter is one spec entry: turned on in a stack no
-// config file describes yet, it reaches the program (its component and container under mocks),
-// prometheus.yml (its scrape job), the metric names dashboards may use, and the rehearsal's guard.
+// exporter is the proof that a new exporter is one spec entry (and its renderer): turned on here
+// without a probe, it reaches the program (its component and container under mocks),
+// prometheus.yml (its scrape job), the metric names dashboards may use, and the rehearsal.
 import * as assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as command from "@pulumi/command";
