@@ -5,6 +5,7 @@ import { containerPaths, containerPorts, containerUids, hostDirs, probeJob, prob
 import type { AlertThresholds } from "../model/alerts";
 import { stackNames } from "../model/names";
 import type { Probe, ProbeKind } from "../model/probes";
+import { serviceSpecs } from "../model/services";
 import type { MonitoringConfig } from "../model/stack";
 import { renderedHeader, type RenderedFile, yamlText } from "./files";
 import { rangeSelector, re, selector } from "./promql";
@@ -76,7 +77,8 @@ export function renderBlackboxConfig(m: MonitoringConfig): RenderedFile[] {
 
 /** The exporter's address on the stack's network, where Prometheus asks it to probe. */
 export function blackboxAddress(m: MonitoringConfig): string {
-    return `${stackNames(m.stack).service("blackbox-exporter").container}:${containerPorts.blackboxExporter}`;
+    const spec = serviceSpecs.blackboxExporter;
+    return `${spec.names(stackNames(m.stack), "").container}:${spec.containerPort}`;
 }
 
 export interface ProbeScrapeConfig {
