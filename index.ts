@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Fleet } from "./components/fleet";
 import { createDockerProvider, Host } from "./components/host";
+import { deployWarnings } from "./config/nudges";
 import { loadProgramConfig } from "./config/program";
 import { localUrls, sshCommand, tunnelCommand } from "./render/access";
 import { MonitoringStack } from "./components/stack";
@@ -14,6 +15,7 @@ import { grafanaApiPlan } from "./render/grafanaApi";
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
 const m = config.monitoring;
+for (const warning of deployWarnings(m)) void pulumi.log.warn(warning);
 
 const host = new Host("host", { config: config.host, stack: config.stack });
 const dockerProvider = createDockerProvider("docker", host);

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { didYouMean } from "./suggest";
 import { isRecord } from "../model/typeGuards";
+import { hostPortPattern } from "../render/promql";
 
 /** A secure value from a stack file that could not be decrypted here (render without Pulumi). */
 export const undecryptedSecret = "<secret: set with pulumi config set --secret>";
@@ -111,3 +112,11 @@ export function problems(issues: readonly z.core.$ZodIssue[], key: string): stri
 export function isUnknownField(iss: z.core.$ZodIssue): boolean {
     return iss.code === "custom" && iss.params?.unknownField === true;
 }
+
+/** RE2, which Prometheus and the blackbox exporter use, has no lookaround and no backreferences; JavaScript would accept them. */
+export const notRe2 = /\(\?<?[=!]|\\[1-9]/;
+export const isRegExp = (v: string) => { try { return !!new RegExp(v); } catch { return false; } };
+/** host:port with a port from 1 to 65535. */
+export const isTarget = (v: string) => { const m = hostPortPattern.exec(v); return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535; };
+/** RFC 1123 host names (with an optional trailing dot). */
+export const hostNamePattern = /^(?=.{1,253}\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;

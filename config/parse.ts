@@ -10,13 +10,15 @@ import { parseAlertThresholds } from "./thresholds";
 import { fleetHostsSchema, resolveFleet } from "./fleet";
 import { discoveryKeys, parseHetznerDiscovery } from "./discovery";
 import { reservedFleetJobs } from "../render/fleetScrape";
-import { builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, redisJob } from "../model/catalog";
+import { blackboxJob, builtinJobs, hetznerLocations, hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb, hostReservedMemoryMb, probeJob, redisJob } from "../model/catalog";
+import { blackboxExporterDefaults } from "../model/services";
+import { probeKinds, probesSchema } from "./probes";
 import { defaultConfigRoot, namePrefix } from "../model/names";
 import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../model/receivers";
 import { containerMemoryMb, severities, type AppTarget, type HostConfig, type HostMode, type MonitoringConfig, type Severity, type StackConfig } from "../model/stack";
 import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
-import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
+import { checkedText, flag, hostNamePattern, isRegExp, isTarget, isUnknownField, item, list, listText, notRe2, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { readRemoteConfig } from "./remoteWrite";
 import { victoriaMetricsJob } from "../model/remoteWrite";
 import { didYouMean } from "./suggest";
@@ -39,8 +41,6 @@ const durationPattern = /^(\d+(y|w|d|h|m|s|ms))+$/;
 const jobNamePattern = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 /** POSIX-portable user names (useradd's default rule): nothing a shell would interpret. */
 const posixUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
-/** RFC 1123 host names (with an optional trailing dot). */
-const hostNamePattern = /^(?=.{1,253}\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export interface ParseOptions {
     /**
@@ -154,13 +154,9 @@ const targetLabels = z.record(z.string(), z.unknown(), { error: "expected a map 
         return [name, String(value)];
     })));
 
-/** RE2, which Prometheus uses, has no lookaround and no backreferences; JavaScript would accept them. */
-const notRe2 = /\(\?<?[=!]|\\[1-9]/;
-const isRegExp = (v: string) => { try { return !!new RegExp(v); } catch { return false; } };
 const lowercaseName = checkedText((v) => v === "" || /^[a-z0-9][a-z0-9-]*$/.test(v), "must be lowercase letters, digits and -");
 const metricName = (fallback?: string) =>
     checkedText((v) => metricNamePattern.test(v), "is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit", fallback);
-const isTarget = (v: string) => { const m = hostPortPattern.exec(v); return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535; };
 
 const appSchema = item({
     job: checkedText((v) => v === "" || jobNamePattern.test(v), "must start with a letter and use letters, digits, _ or -"),
@@ -401,6 +397,13 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         image: r.image("redisExporterImage", "oliver006/redis_exporter:v1.74.0-alpine"),
         memoryMb: memory("redisExporterMemoryMb", 64),
     };
+    const probes = r.parse("probes", probesSchema, []);
+    const blackboxExporter = {
+        // It runs only while there is something to probe.
+        enabled: probes.length > 0,
+        image: r.image("blackboxExporterImage", blackboxExporterDefaults.image),
+        memoryMb: memory("blackboxExporterMemoryMb", blackboxExporterDefaults.memoryMb),
+    };
 
     const published = [["sshPort", sshPort], ["prometheusPort", prometheus.port], ["alertmanagerPort", alertmanager.port], ["grafanaPort", grafana.port]] as const;
     for (const [i, [key, value]] of published.entries()) {
@@ -412,10 +415,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const redis = r.parse("redis", list(redisSchema), []);
     redis.forEach((x, i) => r.check(!reservedFleetJobs.includes(redisJob(x.name)), `redis[${i}].name: "${x.name}" would name job ${redisJob(x.name)}, reserved for the fleet's Redis exporters; rename it`));
     const remote = readRemoteConfig(r, options);
-    const jobs: string[] = [...Object.values(builtinJobs), ...redis.map((x) => redisJob(x.name)), ...(remote.victoriaMetrics.enabled ? [victoriaMetricsJob] : [])];
+    const stackJobs = [...Object.values(builtinJobs), blackboxJob, ...probeKinds.map(probeJob), ...(remote.victoriaMetrics.enabled ? [victoriaMetricsJob] : [])];
+    const jobs: string[] = [...stackJobs, ...redis.map((x) => redisJob(x.name))];
     for (const [i, app] of apps.entries()) {
         r.check(!reservedFleetJobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is reserved for the fleet's agents (${reservedFleetJobs.join(", ")}); rename it`);
-        r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${Object.values(builtinJobs).join(", ")}); rename it`);
+        r.check(!jobs.includes(app.job), `apps[${i}].job: job name "${app.job}" is used twice (built-in jobs: ${stackJobs.join(", ")}); rename it`);
         jobs.push(app.job);
     }
     const redisNames = redis.map((x) => x.name);
@@ -453,12 +457,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         hostLabel,
         configRoot, dockerSubnet,
         appNetworks: r.stringList("appNetworks", []),
-        prometheus, alertmanager, grafana, nodeExporter, redisExporter,
+        prometheus, alertmanager, grafana, nodeExporter, redisExporter, blackboxExporter,
         logMaxSize: r.string("logMaxSize", "10m"),
         logMaxFiles: r.integer("logMaxFiles", 3, 1, 100),
         apps, redis, receivers,
-        // Filled by its parser: probes (issue 14).
-        probes: [], hosts: fleet.hosts, hetznerDiscovery: discovery.discovery,
+        probes, hosts: fleet.hosts, hetznerDiscovery: discovery.discovery,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         paging,
         alertThresholds: alerting.thresholds,

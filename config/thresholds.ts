@@ -36,6 +36,8 @@ function parseOne(name: ThresholdName, value: unknown, problems: string[]): numb
 const ordered: readonly (readonly [ThresholdName, ThresholdName])[] = [
     ["diskFreeCriticalPercent", "diskFreeWarningPercent"],
     ["appLatencyP95WarningSeconds", "appLatencyP95CriticalSeconds"],
+    // Days left: the critical threshold is the nearer one.
+    ["tlsCertExpiryCriticalDays", "tlsCertExpiryWarningDays"],
 ];
 
 export function parseAlertThresholds(raw: unknown): { thresholds: AlertThresholds; problems: string[] } {

@@ -29,6 +29,9 @@ export const thresholdSpecs = {
     appLatencyP95CriticalSeconds: { default: 5, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh turns critical when p95 latency stays above this for 5m" },
     appLatencyP99CriticalSeconds: { default: 10, unit: "s", min: 0.001, max: 3600, description: "AppLatencyP99High fires when p99 latency stays above this for 5m" },
     remoteWriteBehindSeconds: { default: 120, unit: "s", min: 1, max: 7200, description: "RemoteWriteBehind fires when a remote_write queue's newest sent sample is older than the newest sample by more than this for 5m" },
+    probeSlowSeconds: { default: 1, unit: "s", min: 0.01, max: 60, description: "ProbeSlow fires when a probe takes longer than this on average over 5m (for 5m)" },
+    tlsCertExpiryWarningDays: { default: 14, unit: "days", min: 1, max: 365, description: "TlsCertificateExpiringSoon warns when a probed certificate expires within this many days" },
+    tlsCertExpiryCriticalDays: { default: 3, unit: "days", min: 0.1, max: 365, description: "TlsCertificateExpiringSoon turns critical when a probed certificate expires within this many days" },
     heartbeatMaxAgeSeconds: { default: 60, unit: "s", min: 1, max: 86400, description: "AppHeartbeatStale fires when a *_heartbeat_seconds timestamp is older than this" },
 } as const satisfies Record<string, ThresholdSpec>;
 
@@ -117,4 +120,8 @@ export const alertActions: Readonly<Record<string, string>> = {
     AppHeartbeatStale: "The process is up but its main loop is stuck: check its logs and restart it",
     RemoteWriteBehind: "Check the store's health and the network path; Prometheus catches up from its WAL once it answers",
     RemoteWriteSamplesFailing: "Read the Prometheus log for the store's 4xx answer: credentials, rate limits or rejected series",
+    ProbeFailed: "Open the probed URL or port yourself; check the service, its reverse proxy, DNS and certificate",
+    ProbeSlow: "Compare the phases on the Probes dashboard (DNS, connect, TLS, processing) to find the slow one",
+    TlsCertificateExpiringSoon: "Renew the certificate (certbot renew, or your proxy's ACME client) and check why auto-renewal did not",
+    TlsCertificateExpired: "Renew and reload the certificate now; clients refuse the connection",
 };

@@ -8,6 +8,7 @@ export const containerPorts = {
     grafana: 3000,
     nodeExporter: 9100,
     redisExporter: 9121,
+    blackboxExporter: 9115,
 } as const;
 
 /** Numeric user ids the images run as; secret files are owned by them, mode 0400. */
@@ -19,6 +20,8 @@ export const containerUids = {
     // Set explicitly, not left to the image: node-exporter shares the host network, where only the
     // metadata block's non-root OUTPUT rule keeps it from 169.254.169.254.
     nodeExporter: 65534,
+    // nobody: the image would run as root; ICMP still works, Docker allows unprivileged ping sockets in a container's network namespace.
+    blackboxExporter: 65534,
 } as const;
 
 /**
@@ -30,6 +33,7 @@ export const configMounts = {
     prometheus: "/etc/prometheus",
     alertmanager: "/etc/alertmanager",
     grafana: "/etc/grafana-monitoring",
+    blackboxExporter: "/etc/blackbox_exporter",
 } as const;
 
 /** Host directory of each service below configRoot; mounted read-only into its container. */
@@ -38,6 +42,7 @@ export const hostDirs = {
     alertmanager: "alertmanager",
     grafana: "grafana",
     redisExporter: "redis-exporter",
+    blackboxExporter: "blackbox-exporter",
 } as const;
 
 /** The symlink, inside each service directory, that points at the release the service runs. */
@@ -54,6 +59,7 @@ export const containerPaths = {
     grafanaData: "/var/lib/grafana",
     grafanaSecretsDir: `${configMounts.grafana}/${currentRelease}/secrets`,
     redisExporterSecretsDir: "/run/secrets/redis",
+    blackboxExporterConfigDir: `${configMounts.blackboxExporter}/${currentRelease}`,
 } as const;
 
 /** Scrape job names of the stack's own services; each `redis` entry adds redisJob(name), each app its `job`. */
@@ -73,6 +79,19 @@ export function redisJob(name: string): string {
 
 /** An RE2 regex matching every redisJob(name). */
 export const redisJobPattern = `${redisJobPrefix}.+`;
+
+/** The blackbox exporter's own scrape job (its /metrics; the probes are scraped by probeJob(kind)). */
+export const blackboxJob = "blackbox";
+
+const probeJobPrefix = "probe-";
+
+/** The scrape job of the probes of one kind (`probe-http`, …); each probe's series carry `probe=<name>`. */
+export function probeJob(kind: string): string {
+    return `${probeJobPrefix}${kind}`;
+}
+
+/** An RE2 regex matching every probeJob(kind). */
+export const probeJobPattern = `${probeJobPrefix}.+`;
 
 /** Hostname under which containers reach processes on the Docker host. */
 export const dockerHostAlias = "host.docker.internal";

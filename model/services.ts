@@ -4,7 +4,7 @@
 // Debian's binary (rehearsal/harness.ts); the docs and the metric-name checks read it too.
 // Adding an exporter is one entry here and one in render/services.ts (see blackboxExporter).
 import type { MonitoringConfig, ServiceSettings } from "./stack";
-import { builtinJobs, configMounts, containerPaths, containerPorts, containerUids, hostDirs, redisJob } from "./catalog";
+import { blackboxJob, builtinJobs, configMounts, containerPaths, containerPorts, containerUids, hostDirs, redisJob } from "./catalog";
 import { type ServiceNames, type StackNames, stackNames } from "./names";
 import { victoriaMetricsDataPath, victoriaMetricsJob, victoriaMetricsPort } from "./remoteWrite";
 
@@ -81,11 +81,8 @@ export interface ServiceSpec {
     readonly rehearsal: { readonly binary: string; readonly debianPackage: string } | "stub";
 }
 
-/**
- * The blackbox exporter's own job. Not in builtinJobs yet, whose names `apps` may not reuse: that
- * check comes with its config keys, so no stack's apps are refused for a service it cannot run.
- */
-export const blackboxJob = "blackbox";
+/** The blackbox exporter's own job (the probes' jobs are probeJob(kind)). */
+export { blackboxJob } from "./catalog";
 
 /** The one container of a one-off service, when it is on. */
 function single(m: MonitoringConfig, spec: Pick<ServiceSpec, "settings" | "names">, job: string): ServiceInstance[] {
@@ -187,12 +184,16 @@ const redisExporterMetrics = [
     "redis_uptime_in_seconds",
 ] as const;
 
-/** blackbox_exporter 0.27: the series of a /probe scrape (probe jobs come with a later issue). */
+/** blackbox_exporter 0.27 (0.23 in the rehearsal): the series of a /probe scrape and of its own /metrics. */
 const blackboxExporterMetrics = [
     "probe_success",
     "probe_duration_seconds",
     "probe_http_status_code",
+    "probe_http_duration_seconds",
     "probe_ssl_earliest_cert_expiry",
+    "probe_dns_lookup_time_seconds",
+    "blackbox_exporter_config_last_reload_successful",
+    "blackbox_exporter_config_last_reload_success_timestamp_seconds",
 ] as const;
 
 /** VictoriaMetrics single-node (its own /metrics, job victoriametrics). */
@@ -269,18 +270,20 @@ export const serviceSpecs: { readonly [K in SpecKey]: ServiceSpec & { readonly k
         dashboards: ["Redis/redis.json"],
         rehearsal: { binary: "prometheus-redis-exporter", debianPackage: "prometheus-redis-exporter" },
     },
-    // A skeleton: off until a stack sets blackboxExporter (probes and their keys come with a later issue).
+    // Runs while the stack has probes (config/probes.ts); its modules file is a swapped release like Prometheus' rules.
     blackboxExporter: {
         key: "blackboxExporter", component: "BlackboxExporter", resourceName: "blackbox-exporter",
         settings: (m) => m.blackboxExporter?.enabled === true ? m.blackboxExporter : undefined, perTarget: false,
         names: (n) => n.service("blackbox-exporter"),
         instances: (m) => single(m, serviceSpecs.blackboxExporter, blackboxJob),
-        // The image's port and user (nobody).
-        containerPort: 9115, uid: 65534,
+        containerPort: containerPorts.blackboxExporter, uid: containerUids.blackboxExporter,
+        // As nobody rather than the image's root: it fetches URLs from the internet.
+        setUser: true,
+        configDir: { hostDir: hostDirs.blackboxExporter, mount: configMounts.blackboxExporter },
         // It probes the apps where they run.
         networks: "stackAndApps", healthPath: "/-/healthy", scrapeAddress: "container",
         exportedMetrics: blackboxExporterMetrics,
-        dashboards: [],
+        dashboards: ["Probes/probes.json"],
         rehearsal: { binary: "prometheus-blackbox-exporter", debianPackage: "prometheus-blackbox-exporter" },
     },
     // The embedded long-term store (issue 15): a remote_write target and Grafana's second datasource, on the stack's network only.
@@ -311,5 +314,5 @@ export function dashboardProvisioned(m: MonitoringConfig, relativePath: string):
     return owners.length === 0 || owners.some((spec) => spec.instances(m).length > 0);
 }
 
-/** The blackbox exporter's pinned image and memory limit, for the keys the probes issue adds. */
+/** The blackbox exporter's pinned image and memory limit: the defaults of blackboxExporterImage and blackboxExporterMemoryMb. */
 export const blackboxExporterDefaults: ServiceSettings = { image: "prom/blackbox-exporter:v0.27.0", memoryMb: 64 };

@@ -145,5 +145,6 @@ export interface StackConfig {
 export function containerMemoryMb(m: MonitoringConfig): number {
     return m.prometheus.memoryMb + m.alertmanager.memoryMb + (m.remote.grafana.mode === "embedded" ? m.grafana.memoryMb : 0) +
         (m.nodeExporter.enabled ? m.nodeExporter.memoryMb : 0) + m.redis.length * m.redisExporter.memoryMb +
-        (m.remote.victoriaMetrics.enabled ? m.remote.victoriaMetrics.memoryMb : 0);
+        (m.remote.victoriaMetrics.enabled ? m.remote.victoriaMetrics.memoryMb : 0) +
+        (m.blackboxExporter?.enabled === true ? m.blackboxExporter.memoryMb : 0);
 }

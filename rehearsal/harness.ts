@@ -1,5 +1,5 @@
 // Alert rehearsal: runs the project's own rendered configuration for a stack with Debian's
-// binaries (prometheus 2.42, prometheus-alertmanager 0.25, prometheus-redis-exporter,
+// binaries (prometheus 2.42, prometheus-alertmanager 0.25, prometheus-redis-exporter, prometheus-blackbox-exporter 0.23,
 // redis-server, and optionally prometheus-node-exporter) on loopback, with fakes standing in for
 // the apps and the notification services. What is rewritten is listed in rewrite.ts; nothing but
 // 127.0.0.1 is contacted.
@@ -31,8 +31,11 @@ import { startFakeReceivers, waitFor, type FakeReceivers } from "./fakes";
 import { cleanUpOnExit, freePort, httpOk, launch, ready, removeDir, tcpOpen, terminate, type Managed } from "./processes";
 import { PrometheusApi } from "./prometheusApi";
 import { startRedisWorkload, type RedisWorkload } from "./redis";
-import { localPaths, rewriteAlertmanager, rewriteCommand, rewritePrometheus, rewriteRules, scaleDurationMs, type Addresses } from "./rewrite";
+import { localPaths, rewriteAlertmanager, rewriteBlackbox, rewriteCommand, rewritePrometheus, rewriteRules, scaleDurationMs, type Addresses } from "./rewrite";
 import { startFakeSmtp, type FakeSmtp } from "./smtp";
+import { startProbeStandIns, type ProbeStandIns, type ProbeStandInOptions } from "./probes";
+import { blackboxConfigFile, blackboxSteps, probeTarget } from "../render/probes";
+import type { Probe } from "../model/probes";
 
 export { waitFor } from "./fakes";
 export { freePort, httpGet } from "./processes";
@@ -40,10 +43,9 @@ export { scaleDurationMs } from "./rewrite";
 
 /**
  * The services this harness launches, each with its spec's Debian binary and its rendered command
- * line. A stack that turns on another service (the blackbox exporter) is refused until the harness
- * launches it too.
+ * line. A stack that turns on another service is refused until the harness launches it too.
  */
-const launchedServices: readonly SpecKey[] = ["prometheus", "alertmanager", "nodeExporter", "redisExporter"];
+const launchedServices: readonly SpecKey[] = ["prometheus", "alertmanager", "nodeExporter", "redisExporter", "blackboxExporter"];
 
 function debianBinary(spec: ServiceSpec): { readonly binary: string; readonly debianPackage: string } {
     if (spec.rehearsal === "stub") throw new Error(`the rehearsal stands in for ${spec.key} with a stub`);
@@ -84,6 +86,8 @@ export interface RehearsalOptions {
     readonly redisServers?: Readonly<Record<string, RedisServerOptions>>;
     /** Called once the fake apps run and before Prometheus first scrapes them: their behaviour from the first sample on. */
     readonly setUpApps?: (apps: ReadonlyMap<string, FakeApp>) => void;
+    /** How each probe's loopback stand-in behaves, by probe name (rehearsal/probes.ts); default: healthy. */
+    readonly probeStandIns?: Readonly<Record<string, ProbeStandInOptions>>;
     /** Lines of progress; default: none. */
     readonly log?: (line: string) => void;
     /**
@@ -146,6 +150,18 @@ function withFakeEndpoints(m: MonitoringConfig, fakes: FakeReceivers, smtp: Fake
     return { ...m, receivers, deadMansSwitchUrl: m.deadMansSwitchUrl === undefined ? undefined : `${fakes.url}/deadmansswitch`, hosts: fleet?.hosts ?? m.hosts };
 }
 
+/** The probe `p` aimed at its stand-in's loopback target (the stand-in of the same name). */
+function atStandIn(p: Probe, standIns: ReadonlyMap<string, Probe>): Probe {
+    const s = standIns.get(p.name);
+    if (s === undefined || s.kind !== p.kind) throw new Error(`probe ${p.name} (${p.kind}) has no loopback stand-in; the rehearsal probes nothing else`);
+    switch (s.kind) {
+        case "http": return { ...p, url: s.url } as Probe;
+        case "tcp": return { ...p, target: s.target } as Probe;
+        case "icmp": return { ...p, host: s.host } as Probe;
+        case "dns": return { ...p, server: s.server } as Probe;
+    }
+}
+
 function write(dir: string, relativePath: string, content: string): string {
     const file = path.join(dir, relativePath);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -166,6 +182,7 @@ async function startStub(): Promise<http.Server> {
 
 const promDirName = path.dirname(prometheusConfigFile);
 const amDirName = path.dirname(alertmanagerConfigFile);
+const bbDirName = path.dirname(blackboxConfigFile);
 
 /**
  * The product's swap steps (render/swap.ts), rewritten for a local process only: SIGHUP by
@@ -218,6 +235,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     const workloads: RedisWorkload[] = [];
     let fakes: FakeReceivers | undefined;
     let smtp: FakeSmtp | undefined;
+    let probeStandIns: ProbeStandIns | undefined;
 
     const stop = async (): Promise<void> => {
         for (const w of workloads) w.stop();
@@ -226,6 +244,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); })));
         await fakes?.close();
         await smtp?.close();
+        await probeStandIns?.close();
         removeDir(dir);
     };
 
@@ -234,7 +253,14 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         if (parsed.receivers.some((r) => r.type === "email")) smtp = await startFakeSmtp(path.join(dir, "smtp"));
         const receiverFakes = fakes;
         const smtpFake = smtp;
-        let monitoring = withFakeEndpoints(parsed, receiverFakes, smtpFake, options.fleet);
+        // Every probe target becomes a loopback stand-in before anything is rendered.
+        const standIns = parsed.probes.length > 0 ? await startProbeStandIns(path.join(dir, "probes"), parsed.probes, options.probeStandIns) : undefined;
+        probeStandIns = standIns;
+        const standInByName = new Map((standIns?.probes ?? []).map((p) => [p.name, p]));
+        const rehearsed = (m: MonitoringConfig): MonitoringConfig =>
+            ({ ...withFakeEndpoints(m, receiverFakes, smtpFake, options.fleet), probes: m.probes.map((p) => atStandIn(p, standInByName)) });
+        let monitoring = rehearsed(parsed);
+        if (standIns) log(`rehearsal ${options.stack}: probes aimed at loopback stand-ins: ${monitoring.probes.map((p) => `${p.name} → ${probeTarget(p)}`).join(", ")}`);
 
         const stub = await startStub();
         servers.push(stub);
@@ -242,7 +268,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         for (const app of monitoring.apps) apps.set(app.job, await startFakeApp(app.metricsPath));
         options.setUpApps?.(apps);
 
-        const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort() };
+        const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), blackbox: await freePort() };
         const redisPorts = new Map<string, { redis: number; exporter: number }>();
         for (const r of monitoring.redis) redisPorts.set(r.name, { redis: await freePort(), exporter: await freePort() });
         const realNode = options.hostMetrics === "node-exporter";
@@ -255,12 +281,15 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         for (const i of serviceSpecs.nodeExporter.instances(monitoring)) byJob.set(i.job, realNode ? nodeAddress : stubAddress);
         for (const i of serviceSpecs.redisExporter.instances(monitoring)) byJob.set(i.job, `127.0.0.1:${redisPorts.get(i.target ?? "")?.exporter}`);
         for (const [job, a] of apps) byJob.set(job, `127.0.0.1:${a.port}`);
+        const blackboxAddress = `127.0.0.1:${ports.blackbox}`;
+        for (const i of serviceSpecs.blackboxExporter.instances(monitoring)) byJob.set(i.job, blackboxAddress);
         const addr: Addresses = {
             prometheus: `127.0.0.1:${ports.prometheus}`,
             alertmanager: `127.0.0.1:${ports.alertmanager}`,
             byJob,
             plainHttpJobs: new Set(apps.keys()),
             fleet: { jobs: new Set(fleetJobNames(monitoring)), addressByHost: options.fleet?.addressByHost ?? new Map() },
+            blackbox: blackboxAddress,
         };
         log(`rehearsal ${options.stack}: time scale ${scale}: scrape/evaluation intervals, rule for:, group_wait/group_interval/repeat_interval divided by ${scale} (floor 1s)`);
 
@@ -282,7 +311,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         };
         const stageConfig = (m: MonitoringConfig, edit: (files: RenderedFile[]) => RenderedFile[]): void => {
             const files = edit(renderStackFiles(m, []));
-            for (const f of files.filter((x) => !x.path.startsWith(`${promDirName}/`) && !x.path.startsWith(`${amDirName}/`))) write(configDir, f.path, f.content);
+            const swapped = [promDirName, amDirName, bbDirName];
+            for (const f of files.filter((x) => !swapped.some((d) => x.path.startsWith(`${d}/`)))) write(configDir, f.path, f.content);
             const main = files.find((f) => f.path === prometheusConfigFile);
             if (!main) throw new Error("no prometheus.yml rendered");
             // Rule paths relative to prometheus.yml: they resolve in the candidate for promtool and through current for Prometheus.
@@ -292,6 +322,11 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             ]);
             const amFiles = files.filter((f) => f.path.startsWith(`${amDirName}/`));
             stage(amDirName, amFiles.map((f) => f.path === alertmanagerConfigFile ? { ...f, content: rewriteAlertmanager(files, scale, amCurrent, smtpFake?.caFile) } : f));
+            const bbFiles = files.filter((f) => f.path.startsWith(`${bbDirName}/`));
+            if (bbFiles.length > 0) {
+                if (!standIns) throw new Error("blackbox.yml rendered but no probe stand-ins run");
+                stage(bbDirName, bbFiles.map((f) => f.path === blackboxConfigFile ? { ...f, content: rewriteBlackbox(f.content, standIns.caFile) } : f));
+            }
         };
         /** The product's swap script for one service, with the local process as the service. */
         const swapScript = (service: string, steps: SwapSteps): string => renderSwapScript({
@@ -369,6 +404,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
 
         const alertmanager = managed("alertmanager");
         const prometheusProcess = managed("prometheus");
+        const blackboxProcess = managed("blackbox-exporter");
         // The pid is read when the script is rendered: before the processes start, the script
         // checks and installs the first release without reloading anything.
         const portOf = (address: string): number => Number(address.split(":").pop());
@@ -378,9 +414,21 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         const swapAlertmanager = (): Promise<string> => runSwap(swapScript(amDirName, alertmanagerSteps(
             localAccess(alertmanager.child?.pid, portOf(addr.alertmanager), alertmanager.logFile),
             `amtool check-config "$candidate/${path.basename(alertmanagerConfigFile)}"`)));
+        // The exporter's modules take the product's swap too, checked by its own --config.check.
+        const swapBlackbox = async (m: MonitoringConfig): Promise<void> => {
+            if (serviceSpecs.blackboxExporter.settings(m) === undefined) return;
+            await runSwap(swapScript(bbDirName, blackboxSteps(
+                localAccess(blackboxProcess.child?.pid, ports.blackbox, blackboxProcess.logFile),
+                `${debianBinary(serviceSpecs.blackboxExporter).binary} --config.check --config.file="$candidate/${path.basename(blackboxConfigFile)}"`)));
+        };
         stageConfig(monitoring, (files) => files);
         await swapPrometheus();
         await swapAlertmanager();
+        await swapBlackbox(monitoring);
+        if (serviceSpecs.blackboxExporter.settings(monitoring) !== undefined) {
+            launch(blackboxProcess, debianBinary(serviceSpecs.blackboxExporter).binary, localCommand(monitoring, serviceSpecs.blackboxExporter, blackboxAddress), dir);
+            await ready(blackboxProcess, 10_000, () => httpOk(`http://${blackboxAddress}/-/healthy`));
+        }
         const amData = path.join(dir, "alertmanager-data");
         fs.mkdirSync(amData);
         const amUrl = `http://${addr.alertmanager}`;
@@ -411,6 +459,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
         const urls: Record<string, string> = { prometheus: promUrl, alertmanager: amUrl, fakeReceivers: receiverFakes.url };
         if (smtpFake) urls.fakeSmtp = `smtp://${smtpFake.smarthost}`;
         if (realNode) urls["node-exporter"] = `http://${nodeAddress}/metrics`;
+        if (standIns) urls["blackbox-exporter"] = `http://${blackboxAddress}`;
         for (const [job, a] of apps) urls[`app ${job}`] = a.url;
         for (const [name, p] of redisPorts) {
             urls[`redis ${name}`] = `redis://127.0.0.1:${p.redis}`;
@@ -467,10 +516,11 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             reloadAlertmanager,
             applyConfig: async (overrides, edit = (files) => files) => {
                 const next = { ...raw, ...overrides };
-                const changed = withFakeEndpoints(parseStackConfig(options.stack, next, { withoutSecrets: true }).monitoring, receiverFakes, smtpFake, options.fleet);
+                const changed = rehearsed(parseStackConfig(options.stack, next, { withoutSecrets: true }).monitoring);
                 stageConfig(changed, edit);
                 await swapPrometheus();
                 await swapAlertmanager();
+                await swapBlackbox(changed);
                 raw = next;
                 monitoring = changed;
                 return changed;

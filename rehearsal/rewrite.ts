@@ -4,7 +4,8 @@
 // intervals (scrape/evaluation, per-job scrape interval and timeout, rule `for:` and `keep_firing_for:`,
 // group_wait/group_interval/repeat_interval, divided by
 // the time scale with a floor of 1s), the three secret-file fields Alertmanager 0.25 rejects (via
-// forDebianAlertmanager), and trust in the fake SMTP server's self-signed certificate.
+// forDebianAlertmanager), trust in the fake SMTP server's self-signed certificate and in the
+// probe stand-ins' CA, and the probes' exporter address (their targets are loopback stand-ins already).
 // Receiver endpoints are pointed at the fakes earlier, in the config (harness.ts).
 import { load } from "js-yaml";
 import { builtinJobs, containerPaths } from "../model/catalog";
@@ -15,6 +16,8 @@ import { type RenderedFile, yamlText } from "../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "./skew";
 import { isRecord, records } from "../model/typeGuards";
 import { hostLabelName } from "../render/fleetScrape";
+import { probeMetricsPath } from "../render/probes";
+import { isLoopbackTarget } from "./probes";
 
 const minimumMs = 1000;
 
@@ -40,6 +43,8 @@ export interface Addresses {
      * host has no stand-in is refused: the rehearsal never scrapes a real machine.
      */
     readonly fleet?: { readonly jobs: ReadonlySet<string>; readonly addressByHost: ReadonlyMap<string, string> };
+    /** The blackbox exporter, which the probe jobs ask (when the stack has probes). */
+    readonly blackbox?: string;
 }
 
 function fleetTarget(job: string, target: unknown, labels: unknown, addressByHost: ReadonlyMap<string, string>): string {
@@ -49,6 +54,24 @@ function fleetTarget(job: string, target: unknown, labels: unknown, addressByHos
     const port = /:(\d+)$/.exec(String(target))?.[1];
     if (port === undefined) throw new Error(`prometheus.yml: job ${job} target ${String(target)} has no port`);
     return `${address}:${port}`;
+}
+
+/**
+ * A probe job: its targets stay (the harness already moved every probe to a loopback stand-in,
+ * rehearsal/probes.ts; anything else is refused here, so nothing beyond 127.0.0.1 is ever probed),
+ * and the scrape goes to the local exporter instead of its container.
+ */
+function rewriteProbeJob(job: Record<string, unknown>, addr: Addresses): void {
+    const name = String(job.job_name);
+    if (addr.blackbox === undefined) throw new Error(`prometheus.yml: probe job ${name} but no blackbox exporter runs`);
+    for (const sc of records(job.static_configs)) {
+        for (const target of Array.isArray(sc.targets) ? sc.targets.map(String) : []) {
+            if (!isLoopbackTarget(target)) throw new Error(`prometheus.yml: job ${name} would probe ${target}; the rehearsal probes 127.0.0.1 only`);
+        }
+    }
+    const toExporter = records(job.relabel_configs).find((r) => r.target_label === "__address__");
+    if (!toExporter) throw new Error(`prometheus.yml: probe job ${name} does not send its scrapes to the exporter`);
+    toExporter.replacement = addr.blackbox;
 }
 
 export function rewritePrometheus(content: string, addr: Addresses, scale: number, hostDir: string): string {
@@ -61,6 +84,11 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
         }
     }
     for (const job of records(doc.scrape_configs)) {
+        for (const key of ["scrape_interval", "scrape_timeout"]) if (job[key] !== undefined) job[key] = scaledText(job[key], scale);
+        if (job.metrics_path === probeMetricsPath) {
+            rewriteProbeJob(job, addr);
+            continue;
+        }
         const name = String(job.job_name);
         // Service discovery would ask a real API (Hetzner's) for real addresses.
         const discovery = Object.keys(job).filter((k) => k.endsWith("_sd_configs"));
@@ -74,9 +102,21 @@ export function rewritePrometheus(content: string, addr: Addresses, scale: numbe
         const target = name === builtinJobs.prometheus ? addr.prometheus : name === builtinJobs.alertmanager ? addr.alertmanager : addr.byJob.get(name);
         if (target === undefined) throw new Error(`prometheus.yml: no loopback stand-in for job ${name}`);
         if (addr.plainHttpJobs.has(name)) job.scheme = "http";
-        // The fast path's jobs have their own clock (model/paging.ts).
-        for (const key of ["scrape_interval", "scrape_timeout"]) if (job[key] !== undefined) job[key] = scaledText(job[key], scale);
         for (const sc of records(job.static_configs)) sc.targets = [target];
+    }
+    return yamlText(doc);
+}
+
+/** blackbox.yml with every TLS-capable module trusting the rehearsal CA that signed the stand-ins' certificates. */
+export function rewriteBlackbox(content: string, caFile: string): string {
+    const doc = load(content);
+    if (!isRecord(doc) || !isRecord(doc.modules)) throw new Error("blackbox.yml has no modules");
+    for (const module of Object.values(doc.modules)) {
+        if (!isRecord(module)) continue;
+        for (const prober of ["http", "tcp"]) {
+            const settings = module[prober];
+            if (isRecord(settings)) settings.tls_config = { ...(isRecord(settings.tls_config) ? settings.tls_config : {}), ca_file: caFile };
+        }
     }
     return yamlText(doc);
 }

@@ -14,6 +14,15 @@
 // webhook_url_file 0.27). forDebianAlertmanager inlines those so 0.25 can check the rest of the
 // file. Its output holds credentials in plain text: only for tests and loopback rehearsal, never
 // for deployment.
+//
+// Blackbox exporter: image 0.27 (prom/blackbox-exporter:v0.27.0) vs Debian 0.23. blackbox.yml
+// (render/probes.ts) uses only module keys 0.23 reads too (prober, preferred_ip_protocol,
+// valid_status_codes, fail_if_body_not_matches_regexp, fail_if_not_ssl, tcp tls, dns query_name
+// and query_type; the rehearsal adds tls_config.ca_file), both have --config.check, reload on
+// SIGHUP and export blackbox_exporter_config_last_reload_successful and
+// _success_timestamp_seconds (what the swap reads), and every probe_* name the rules and the
+// dashboard use exists in both (checked against 0.23 by the operations rehearsal). No skew to
+// rewrite; the rehearsal runs the rendered file as deployed.
 import { load } from "js-yaml";
 import { containerPaths, hostDirs } from "../model/catalog";
 import { type RenderedFile, yamlText } from "../render/files";

@@ -31,7 +31,7 @@ export function fileMode(secret: boolean): "0400" | "0444" {
 }
 
 /** Service directories whose files are swapped in as releases, read through `current` (swap.ts). */
-export const releasedDirs: readonly string[] = [hostDirs.prometheus, hostDirs.alertmanager, hostDirs.grafana];
+export const releasedDirs: readonly string[] = [hostDirs.prometheus, hostDirs.alertmanager, hostDirs.grafana, hostDirs.blackboxExporter];
 
 /** Where a rendered file is read on the host once deployed: through `current` for released services. */
 export function deployedPath(configRoot: string, file: Pick<RenderedFile, "path">, current: string): string {

@@ -10,6 +10,7 @@ import { renderRemoteWrite } from "./remoteWrite";
 import { fleetScrapeConfigs, ownHostLabels, type FleetScrapeConfig } from "./fleetScrape";
 import { hetznerScrapeConfigs, hetznerTokenFiles, type HetznerScrapeConfig } from "./discovery";
 import { pagedJobs } from "./rules";
+import { probeScrapeConfigs, type ProbeScrapeConfig } from "./probes";
 
 export const prometheusConfigFile = `${hostDirs.prometheus}/prometheus.yml`;
 /** Rule files are rendered elsewhere; an empty glob match is fine for Prometheus and promtool. */
@@ -72,8 +73,8 @@ function serviceTarget(m: MonitoringConfig, spec: ServiceSpec, instance: Service
     }
 }
 
-/** One job per container of every service that is on (model/services.ts), then the apps', then the fleet's (render/fleet.ts). */
-function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig | HetznerScrapeConfig)[] {
+/** One job per container of every service that is on (model/services.ts), then the apps', the fleet's (render/fleetScrape.ts) and the probes' (render/probes.ts). */
+function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig | HetznerScrapeConfig | ProbeScrapeConfig)[] {
     const services = allServiceSpecs.flatMap((spec) => spec.settings(m) === undefined ? [] : spec.instances(m).map((instance): ScrapeConfig => {
         const targets = [serviceTarget(m, spec, instance)];
         // This machine's node-exporter carries `host` like every fleet host's, so per-host rules and panels include it.
@@ -83,7 +84,7 @@ function scrapeConfigs(m: MonitoringConfig): (ScrapeConfig | FleetScrapeConfig |
     // The jobs behind fast-path alerts are scraped on the paging clock (model/paging.ts).
     const paged = pagedJobs(m);
     const fast = { scrape_interval: m.paging.scrapeInterval, scrape_timeout: m.paging.scrapeTimeout };
-    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m), ...hetznerScrapeConfigs(m)]
+    return [...services, ...m.apps.map(appJob), ...fleetScrapeConfigs(m), ...hetznerScrapeConfigs(m), ...probeScrapeConfigs(m)]
         .map((job) => (paged.has(job.job_name) ? { ...job, ...fast } : job));
 }
 

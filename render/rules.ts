@@ -6,6 +6,10 @@ import type { AppTarget, MonitoringConfig, Severity } from "../model/stack";
 import { runbookFirstStep, runbookUrl, type AlertThresholds } from "../model/alerts";
 import { allServiceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
+import { fastPath, type FastPath } from "./fastPath";
+import { probesGroup } from "./probes";
+
+export { fastPath, type FastPath } from "./fastPath";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 import { remoteWriteGroup } from "./remoteWriteRules";
@@ -29,20 +33,6 @@ export interface AlertRule {
     readonly pages?: FastPath;
 }
 
-/**
- * An alert on the fast path: evaluated in its group's `<name>-paging` sibling every
- * criticalEvaluationInterval, with `for` criticalFor and `keep_firing_for` criticalKeepFiringFor;
- * `jobs` (the scrape jobs its expression reads, raw series only) are scraped every
- * criticalScrapeInterval. model/paging.ts computes the bound this gives.
- */
-export interface FastPath {
-    readonly jobs: readonly string[];
-}
-
-/** What a critical alert spreads into its spec to join the fast path (its `for` comes from here). */
-export function fastPath(m: MonitoringConfig, jobs: readonly string[]): Pick<AlertRule, "for" | "pages"> {
-    return { for: m.paging.for, pages: { jobs } };
-}
 
 export interface RecordingRule {
     readonly record: string;
@@ -409,6 +399,7 @@ const serviceRuleGroups: { readonly [K in SpecKey]?: (m: MonitoringConfig, t: Al
     nodeExporter: (_m, t) => hostGroup(t),
     // The host rules also cover the fleet: rendered for it even when this machine runs no node-exporter (below).
     redisExporter: (m, t) => redisGroup(m, t),
+    blackboxExporter: (m, t) => probesGroup(m, t),
 };
 
 export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThresholds): RuleGroup[] {

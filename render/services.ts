@@ -4,7 +4,7 @@
 // these (components/specService.ts), the rehearsal runs the same command lines (rehearsal/harness.ts).
 import type { MonitoringConfig, ServiceSettings } from "../model/stack";
 import { containerPaths, dockerHostAlias } from "../model/catalog";
-import { allServiceSpecs, type ServiceInstance, type ServiceSpec, type SpecKey, serviceSpecs } from "../model/services";
+import { allServiceSpecs, blackboxExporterDefaults, type ServiceInstance, type ServiceSpec, type SpecKey } from "../model/services";
 import { alertmanagerCommand, renderAlertmanager } from "./alertmanager";
 import { nodeExporterCommand, nodeExporterHostMounts, redisExporterCommand, renderRedisExporter } from "./exporters";
 import { hostDirs, type RenderedFile, secretsDir } from "./files";
@@ -12,6 +12,7 @@ import { type DashboardSource, grafanaEnvironment, renderGrafana } from "./grafa
 import { dockerGateway, prometheusCommand, renderPrometheus } from "./prometheus";
 import { renderRules } from "./rules";
 import { victoriaMetricsCommand } from "./victoriaMetrics";
+import { blackboxCheck, blackboxCommand, blackboxSteps, renderBlackboxConfig } from "./probes";
 import { alertmanagerSteps, amtoolCheck, grafanaSteps, prometheusSteps, promtoolCheck, type ServiceAccess, type SwapSteps } from "./swap";
 
 /** A host path mounted read-only into a container. */
@@ -91,8 +92,9 @@ const renderers: { readonly [K in SpecKey]: ServiceRenderer } = {
         }],
     },
     blackboxExporter: {
-        // The image's own modules file (http_2xx, tcp_connect, icmp) until probes bring their own.
-        command: () => [`--web.listen-address=:${serviceSpecs.blackboxExporter.containerPort}`],
+        command: () => blackboxCommand(),
+        files: (m) => renderBlackboxConfig(m),
+        swap: (m) => ({ check: blackboxCheck(m.blackboxExporter?.image ?? blackboxExporterDefaults.image), steps: blackboxSteps }),
     },
     victoriaMetrics: {
         command: (m) => victoriaMetricsCommand(m),

@@ -1,5 +1,5 @@
 // npx tsx scripts/rules.ts: regenerates rules/*.yml from a reference config that enables every
-// rule group (node-exporter, two Redis servers, one app), so promtool can test them in
+// rule group (node-exporter, two Redis servers, one app, probes), so promtool can test them in
 // rules/tests. alertTable() renders the README's alert table from the same rules.
 import * as fs from "fs";
 import * as path from "path";
@@ -30,6 +30,7 @@ function referenceStack(): MonitoringConfig {
         apps: [{ job: "api", targets: ["api:8000"] }],
         redis: [{ name: "main", address: "redis:6379" }, { name: "replica", address: "redis-replica:6379" }],
         remoteWrite: [{ name: "central", url: "https://metrics.example.com/api/v1/write" }],
+        probes: [{ name: "shop", kind: "http", url: "https://shop.example.com/" }],
     }).monitoring;
 }
 

@@ -11,10 +11,11 @@ import { fleet } from "./fleet";
 import { hostDashboard } from "./host";
 import { monitoring } from "./monitoring";
 import { overview } from "./overview";
+import { probes } from "./probes";
 import { redis } from "./redis";
 
 export function buildDashboards(t: AlertThresholds): BuiltDashboard[] {
-    return [overview(t), monitoring, hostDashboard(t), fleet(t), redis(t), applications(t), heartbeats(t)];
+    return [overview(t), monitoring, hostDashboard(t), fleet(t), redis(t), applications(t), heartbeats(t), probes(t)];
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order), 2-space indent, trailing newline. */

@@ -13,8 +13,11 @@ const diskFreeCriticalPercent = 8;
 let run: ProgramRun;
 
 before(async () => {
-    // With a Redis to watch, every committed dashboard is provisioned (the Redis one only with a `redis` entry).
-    run = await runProgram("local", { alertThresholds: { diskFreeWarningPercent, diskFreeCriticalPercent }, redis: [{ name: "main", address: "redis:6379" }] }, []);
+    // With a Redis and a probe to watch, every committed dashboard is provisioned (the Redis one only with a `redis` entry, the Probes one only with `probes`).
+    run = await runProgram("local", {
+        alertThresholds: { diskFreeWarningPercent, diskFreeCriticalPercent }, redis: [{ name: "main", address: "redis:6379" }],
+        probes: [{ name: "web", kind: "http", url: "https://example.com/" }],
+    }, []);
 });
 
 /** What the program writes to `<configRoot>/<relative>`: the stdin of that file's write command. */

@@ -1,7 +1,7 @@
 // The service specs (model/services.ts) are where every layer learns about a service. The blackbox
-// exporter's skeleton is the proof that a new exporter is one spec entry: turned on in a stack no
-// config file describes yet, it reaches the program (its component and container under mocks),
-// prometheus.yml (its scrape job), the metric names dashboards may use, and the rehearsal's guard.
+// exporter is the proof that a new exporter is one spec entry (and its renderer): turned on here
+// without a probe, it reaches the program (its component and container under mocks),
+// prometheus.yml (its scrape job), the metric names dashboards may use, and the rehearsal.
 import * as assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as command from "@pulumi/command";
@@ -43,7 +43,7 @@ test("a stack with the blackbox exporter on gets its component and a container f
     assert.deepEqual(byType(run, "vps-monitoring:stack:BlackboxExporter").map((c) => c.name), ["monitoring-blackbox-exporter"]);
     const [container] = byType(run, "docker:index/container:Container").filter((c) => c.inputs.name === "monitoring-local-blackbox-exporter");
     assert.ok(container, "a blackbox exporter container");
-    assert.deepEqual(container.inputs.command, ["--web.listen-address=:9115"]);
+    assert.deepEqual(container.inputs.command, ["--config.file=/etc/blackbox_exporter/current/blackbox.yml", "--web.listen-address=:9115"]);
     assert.deepEqual(container.inputs.ports, [], "published on no port: Prometheus scrapes it on the stack network");
     assert.equal(container.inputs.memory, blackboxExporterDefaults.memoryMb);
     const networks = container.inputs.networksAdvanced as { name: string; aliases?: string[] }[];
@@ -68,9 +68,8 @@ test("its metric names are names dashboards and rules may use", () => {
     for (const name of serviceSpecs.blackboxExporter.exportedMetrics) assert.ok(knownMetricNames.has(name), name);
 });
 
-test("the rehearsal runs only the services it launches: the blackbox exporter's binary is not yet required", () => {
-    assert.equal("prometheus-blackbox-exporter" in rehearsalBinaries, false);
-    for (const key of ["prometheus", "alertmanager", "nodeExporter", "redisExporter"] as const) {
+test("the rehearsal runs every service that has a Debian binary, the blackbox exporter included", () => {
+    for (const key of ["prometheus", "alertmanager", "nodeExporter", "redisExporter", "blackboxExporter"] as const) {
         const r = serviceSpecs[key].rehearsal;
         assert.ok(r !== "stub" && rehearsalBinaries[r.binary] === r.debianPackage, key);
     }
@@ -106,10 +105,11 @@ test("a service's dashboards are provisioned while the stack runs it, and every 
     const provisioned = (overrides: Record<string, unknown>) =>
         renderGrafana(parseStackConfig("test", { hostMode: "local", ...overrides }).monitoring, readDashboards(dashboardsDir))
             .map((f) => f.path.replace(/^grafana\/dashboards\//, "")).filter((p) => p.endsWith(".json"));
-    const withRedis = provisioned({ redis: [{ name: "main", address: "redis:6379" }] });
+    const withRedis = provisioned({ redis: [{ name: "main", address: "redis:6379" }], probes: [{ name: "web", kind: "http", url: "https://example.com/" }] });
     assert.deepEqual(withRedis.sort(), [...committed].sort(), "a stack running every service gets every dashboard");
     const plain = provisioned({ nodeExporter: false });
     assert.ok(!plain.includes("Redis/redis.json"), "no Redis dashboard without a redis entry");
     assert.ok(!plain.includes("Hosts/host.json"), "no host dashboard without node-exporter");
+    assert.ok(!plain.includes("Probes/probes.json"), "no probes dashboard without probes");
     assert.ok(plain.includes("Monitoring/overview.json") && plain.includes("Applications/applications.json"), "the rest stays");
 });

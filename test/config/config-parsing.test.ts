@@ -340,8 +340,8 @@ test("patterns are anchored at both ends", () => {
 });
 
 test("each built-in job name is reserved", () => {
-    for (const job of ["prometheus", "alertmanager", "grafana", "node"]) {
-        refused({ apps: [{ job, targets: ["x:1"] }] }, new RegExp(`^apps\\[0\\]\\.job: job name "${job}" is used twice \\(built-in jobs: prometheus, alertmanager, grafana, node\\); rename it$`));
+    for (const job of ["prometheus", "alertmanager", "grafana", "node", "blackbox", "probe-http", "probe-tcp", "probe-icmp", "probe-dns"]) {
+        refused({ apps: [{ job, targets: ["x:1"] }] }, new RegExp(`^apps\\[0\\]\\.job: job name "${job}" is used twice \\(built-in jobs: prometheus, alertmanager, grafana, node, blackbox, probe-http, probe-tcp, probe-icmp, probe-dns\\); rename it$`));
     }
     const [app] = accepted({ apps: [{ job: "api", targets: ["x:1"], labels: { team__: "x" } }] }).monitoring.apps;
     assert.deepEqual(app.labels, { team__: "x" }, "only a leading __ is reserved");

@@ -41,6 +41,9 @@ const filesystem = `${node}, device="/dev/sda1", fstype="ext4", mountpoint="/"`;
 const redis = `job="redis-main", instance="redis-exporter-main:9121", redis="main"`;
 const app = referenceMonitoring().apps[0];
 const appSel = `job="${app.job}", instance="${app.targets[0]}"`;
+const probe = `job="probe-http", instance="https://shop.example.com/", probe="shop"`;
+/** probe_ssl_earliest_cert_expiry such that the certificate has `days` left at the evaluation time (promtool's clock starts at 0). */
+const expiresIn = (days: number) => () => evalMinutes * 60 + days * 86400;
 const constant = (value: number) => () => value;
 /** A counter growing by `perMinute` each minute: its rate is perMinute / 60. */
 const counter = (perMinute: number) => (minute: number) => perMinute * minute;
@@ -118,6 +121,16 @@ const probes = {
         // The newest sample is at the evaluation time; the queue's newest sent one v seconds older.
         { series: `prometheus_remote_storage_highest_timestamp_in_seconds{job="prometheus", instance="localhost:9090"}`, at: (minute) => minute * 60 },
         { series: `prometheus_remote_storage_queue_highest_sent_timestamp_seconds{job="prometheus", instance="localhost:9090", remote_name="central", url="https://metrics.example.com/api/v1/write"}`, at: (minute) => minute * 60 - v },
+    ] },
+    probeSlowSeconds: { alert: "ProbeSlow", severity: "warning", fires: "above", series: (v) => [
+        { series: `probe_duration_seconds{${probe}}`, at: constant(v) },
+        { series: `probe_success{${probe}}`, at: constant(1) },
+    ] },
+    tlsCertExpiryWarningDays: { alert: "TlsCertificateExpiringSoon", severity: "warning", fires: "below", series: (v) => [
+        { series: `probe_ssl_earliest_cert_expiry{${probe}}`, at: expiresIn(v) },
+    ] },
+    tlsCertExpiryCriticalDays: { alert: "TlsCertificateExpiringSoon", severity: "critical", fires: "below", series: (v) => [
+        { series: `probe_ssl_earliest_cert_expiry{${probe}}`, at: expiresIn(v) },
     ] },
     heartbeatMaxAgeSeconds: { alert: "AppHeartbeatStale", severity: "critical", fires: "above", series: (v) => [
         // A unix-time gauge whose age at the evaluation time is v.

@@ -197,7 +197,7 @@ test("rehearsal: every metric name the rules and dashboards may use is exported 
     // test/monitoringMetrics.ts lists the names for the deployed versions; Debian's older
     // binaries must export each of them too, except the documented skew.
     const exported = new Set((await r.prometheus.query('group by (__name__) ({__name__=~".+"})')).map((s) => s.labels.__name__));
-    // A service the stack turns off (the blackbox exporter, until probes) exports nothing here.
+    // A service the stack turns off (the blackbox exporter without probes) exports nothing here.
     const off = new Set(allServiceSpecs.filter((s) => s.settings(r.monitoring) === undefined).flatMap((s) => s.exportedMetrics));
     const missing = [...knownMetricNames].filter((name) => !exported.has(name) && !(name in metricsNewerThanDebian) && !off.has(name));
     assert.deepEqual(missing, [], "names no running exporter, rule or Prometheus itself produces");
