@@ -6,12 +6,13 @@ import { loadProgramConfig } from "./config/program";
 import { localUrls, sshCommand, tunnelCommand } from "./render/access";
 import { MonitoringStack } from "./components/stack";
 import { dashboardFiles } from "./dashboards/src";
+import { serviceDataDirs } from "./render/dataVolume";
 
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
 const m = config.monitoring;
 
-const host = new Host("host", { config: config.host, stack: config.stack });
+const host = new Host("host", { config: config.host, stack: config.stack, dataDirs: serviceDataDirs(m) });
 const dockerProvider = createDockerProvider("docker", host);
 
 const adminPassword: pulumi.Output<string> = m.grafana.adminPassword !== undefined
@@ -22,7 +23,8 @@ new MonitoringStack("monitoring", {
     config: m,
     shell: host.shell,
     protectData: config.host.protect,
-    hostReady: host.ready,
+    // With a data volume, nothing starts before it is mounted.
+    hostReady: host.storageReady,
     // Built with this stack's thresholds; dashboards/*.json is the same for the defaults.
     dashboards: dashboardFiles(m.alertThresholds),
     grafanaAdminPassword: adminPassword,

@@ -22,6 +22,8 @@ export interface ServiceArgs extends Pick<RenderedService, "command" | "envs" | 
     /** Path of a named data volume inside the container; the volume is protected when `protectData`. */
     readonly dataPath?: string;
     readonly protectData?: boolean;
+    /** Host directory (on the data volume) bind-mounted at `dataPath` instead of a Docker volume. */
+    readonly dataHostDir?: string;
     /** Host directories mounted read-only (configuration and secrets). */
     readonly binds?: readonly BindMount[];
     /** The stack's own Docker network, joined with the service's short alias; ignored with hostNetwork. */
@@ -50,7 +52,10 @@ export class Service extends pulumi.ComponentResource {
         const volumes: docker.types.input.ContainerVolume[] = (args.binds ?? []).map((b) => ({
             hostPath: b.hostPath, containerPath: b.containerPath, readOnly: true,
         }));
-        if (args.dataPath) {
+        if (args.dataPath && args.dataHostDir) {
+            // On the data volume: the Hetzner Volume is what is protected, and it outlives the server.
+            volumes.push({ hostPath: args.dataHostDir, containerPath: args.dataPath });
+        } else if (args.dataPath) {
             this.volume = new docker.Volume(`${name}-data`, { name: args.names.volume }, {
                 parent: this,
                 protect: args.protectData ?? true,

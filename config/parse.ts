@@ -14,10 +14,12 @@ import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
 import { checkedText, flag, isUnknownField, item, list, listText, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
 import { didYouMean } from "./suggest";
+import { dataSafetySecretKeys, defaultRetentionSize, parseDataSafety } from "./dataSafety";
+import { dataMountPath, dataVolumeHeadroomGb } from "../model/dataSafety";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
-export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl"] as const;
+export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", ...dataSafetySecretKeys] as const;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -57,7 +59,7 @@ export interface ConfigSource {
 export { undecryptedSecret } from "./fields";
 
 /** Reads raw config values with the coercions of configFields.ts, recording problems instead of throwing. */
-class Reader {
+export class Reader {
     /** Every key the parser asked for: whatever else the input holds is unknown. */
     readonly read = new Set<string>();
     constructor(private readonly raw: Readonly<Record<string, unknown>>, readonly problems: string[] = []) {}
@@ -333,6 +335,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         sshPrivateKey: r.optionalString("sshPrivateKey"),
         protect: r.boolean("protect", true),
     };
+    const dataSafety = parseDataSafety(r, mode, options);
+    const hostWithData: HostConfig = { ...host, dataVolume: dataSafety.dataVolume, hetznerBackups: dataSafety.hetznerBackups };
 
     const port = (key: string, fallback: number) => r.integer(key, fallback, 1, 65535);
     const memory = (key: string, fallback: number) => r.integer(key, fallback, 16, 1024 * 1024);
@@ -344,10 +348,16 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         scrapeTimeout: r.duration("scrapeTimeout", "10s"),
         evaluationInterval: r.duration("evaluationInterval", "15s"),
         retentionTime: r.duration("retentionTime", "15d"),
-        retentionSize: r.string("retentionSize", "5GB"),
+        retentionSize: r.string("retentionSize", "") || defaultRetentionSize(dataSafety.dataVolume),
     };
     r.check(sizePattern.test(prometheus.retentionSize), `retentionSize: "${prometheus.retentionSize}" is not a size; write it like 512MB, 5GB or 1TB`);
-    if (hetznerMode && serverType in hetznerServerDiskGb && sizePattern.test(prometheus.retentionSize)) {
+    const volume = dataSafety.dataVolume;
+    if (volume && sizePattern.test(prometheus.retentionSize)) {
+        const allowedBytes = (volume.sizeGb - dataVolumeHeadroomGb(volume.sizeGb)) * 1e9;
+        r.check(sizeBytes(prometheus.retentionSize) <= allowedBytes,
+            `retentionSize: ${prometheus.retentionSize} does not fit the ${volume.sizeGb} GB data volume, which must keep ${dataVolumeHeadroomGb(volume.sizeGb)} GB for Grafana, ` +
+            `Alertmanager, backup snapshots and compaction; set it to at most ${Math.floor(allowedBytes / 2 ** 30)}GB (or unset it), or raise dataVolumeGb`);
+    } else if (hetznerMode && serverType in hetznerServerDiskGb && sizePattern.test(prometheus.retentionSize)) {
         const diskGb = hetznerServerDiskGb[serverType];
         const allowedBytes = (diskGb - hostReservedDiskGb) * 1e9;
         r.check(sizeBytes(prometheus.retentionSize) <= allowedBytes,
@@ -404,6 +414,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     const alerting = parseAlertThresholds(r.structured("alertThresholds", {}));
     r.problems.push(...alerting.problems);
+    r.check(!dataSafety.backup || alerting.thresholds.backupMaxAgeHours > dataSafety.backup.intervalHours,
+        `alertThresholds.backupMaxAgeHours: ${alerting.thresholds.backupMaxAgeHours} h would call every backup stale, since one runs every ${dataSafety.backup?.intervalHours} h (backupIntervalHours); set it above that, with room for one slow run`);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
     const configRootText = r.string("configRoot", "") || defaultConfigRoot(stack);
@@ -424,6 +436,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         // Filled by their parsers: probes (issue 14), hosts (issue 13).
         probes: [], hosts: [],
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
+        dataDir: dataSafety.dataVolume ? dataMountPath : undefined,
+        backup: dataSafety.backup,
         alertThresholds: alerting.thresholds,
     };
     r.check(/^\d+[kmg]$/.test(monitoring.logMaxSize), `logMaxSize: "${monitoring.logMaxSize}" must look like 10m or 512k`);
@@ -436,5 +450,5 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
 
     checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
-    return { stack, host, monitoring };
+    return { stack, host: hostWithData, monitoring };
 }

@@ -28,6 +28,7 @@ export const thresholdSpecs = {
     appLatencyP95WarningSeconds: { default: 2, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh warns when p95 latency stays above this for 5m" },
     appLatencyP95CriticalSeconds: { default: 5, unit: "s", min: 0.001, max: 3600, description: "AppLatencyHigh turns critical when p95 latency stays above this for 5m" },
     appLatencyP99CriticalSeconds: { default: 10, unit: "s", min: 0.001, max: 3600, description: "AppLatencyP99High fires when p99 latency stays above this for 5m" },
+    backupMaxAgeHours: { default: 26, unit: "h", min: 1, max: 2160, description: "BackupStale fires when the last successful backup is older than this (must exceed backupIntervalHours)" },
     heartbeatMaxAgeSeconds: { default: 60, unit: "s", min: 1, max: 86400, description: "AppHeartbeatStale fires when a *_heartbeat_seconds timestamp is older than this" },
 } as const satisfies Record<string, ThresholdSpec>;
 
@@ -96,4 +97,5 @@ export const alertActions: Readonly<Record<string, string>> = {
     AppLatencyHigh: "Check the app's dependencies (database, Redis, external APIs) and its load",
     AppLatencyP99High: "Find the slow endpoints and the dependency they wait on",
     AppHeartbeatStale: "The process is up but its main loop is stuck: check its logs and restart it",
+    BackupStale: "Read the job's log (journalctl -u vps-monitoring-backup) and run it by hand (systemctl start vps-monitoring-backup)",
 };

@@ -4,6 +4,7 @@ import type { AlertThresholds } from "./alerts";
 import type { FleetHost, PrivateNetworkConfig } from "./fleet";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
+import type { BackupConfig, DataVolumeConfig } from "./dataSafety";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -32,6 +33,10 @@ export interface HostConfig {
     readonly sshPrivateKey?: string;
     readonly sshAllowedCidrs: readonly string[];
     readonly protect: boolean;
+    /** The Hetzner data volume of a new server (model/dataSafety.ts); undefined: data stays on the server's disk. */
+    readonly dataVolume?: DataVolumeConfig;
+    /** Hetzner's daily server backups (the server's disk only, never volumes). */
+    readonly hetznerBackups?: boolean;
 }
 
 /** How an app names its HTTP metrics, for the error-rate and latency rules. */
@@ -117,6 +122,10 @@ export interface MonitoringConfig {
     readonly deadMansSwitchUrl?: string;
     /** Alert thresholds: the defaults of model/alerts.ts with the stack's `alertThresholds` over them. */
     readonly alertThresholds: AlertThresholds;
+    /** Host directory holding each service's data directory (the data volume's mount); undefined: Docker volumes. */
+    readonly dataDir?: string;
+    /** The scheduled restic backup (render/backup.ts); undefined: none. */
+    readonly backup?: BackupConfig;
 }
 
 export interface StackConfig {

@@ -7,6 +7,7 @@ import { runbookUrl, type AlertThresholds } from "../model/alerts";
 import { allServiceSpecs, type SpecKey } from "../model/services";
 import { hostDirs, renderedHeader, type RenderedFile, yamlText } from "./files";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
+import { backupRuleGroup } from "./backupRules";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
@@ -370,7 +371,9 @@ export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThre
         const group = serviceRuleGroups[spec.key];
         return group && spec.instances(m).length > 0 ? [group(m, t)] : [];
     });
-    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
+    // The backup job's metrics reach Prometheus through node-exporter's textfile collector.
+    const backup = m.backup !== undefined && m.nodeExporter.enabled ? [backupRuleGroup(t)] : [];
+    return [...services, ...backup, ...(m.apps.length > 0 ? [appsGroup(m, t)] : [])];
 }
 
 function toYaml(rule: AlertRule | RecordingRule): Record<string, unknown> {

@@ -17,6 +17,7 @@ export function referenceMonitoring(): MonitoringConfig {
         nodeExporter: true,
         apps: [{ job: "api", targets: ["api:8000"] }],
         redis: [{ name: "main", address: "redis:6379" }, { name: "replica", address: "redis-replica:6379" }],
+        backupRepository: "/srv/backups/monitoring", backupPassword: "reference-backup-password",
     }).monitoring;
 }
 

@@ -114,6 +114,10 @@ const probes = {
     appLatencyP95WarningSeconds: { alert: "AppLatencyHigh", severity: "warning", fires: "above", series: (v) => histogram(v / 0.95) },
     appLatencyP95CriticalSeconds: { alert: "AppLatencyHigh", severity: "critical", fires: "above", series: (v) => histogram(v / 0.95) },
     appLatencyP99CriticalSeconds: { alert: "AppLatencyP99High", severity: "critical", fires: "above", series: (v) => histogram(v / 0.99) },
+    backupMaxAgeHours: { alert: "BackupStale", severity: "warning", fires: "above", series: (v) => [
+        // The backup job's last success, v hours before the evaluation time.
+        { series: `vps_monitoring_backup_last_success_timestamp_seconds{${node}}`, at: constant(evalMinutes * 60 - v * 3600) },
+    ] },
     heartbeatMaxAgeSeconds: { alert: "AppHeartbeatStale", severity: "critical", fires: "above", series: (v) => [
         // A unix-time gauge whose age at the evaluation time is v.
         { series: `bot_heartbeat_seconds{${appSel}}`, at: constant(evalMinutes * 60 - v) },
