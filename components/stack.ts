@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ServiceContextArgs } from "./context";
+import { Backup } from "./backup";
 import { Grafana } from "./grafana";
 import { SpecService } from "./specService";
 import { DashboardSource } from "../render/grafana";
@@ -45,6 +46,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 : new SpecService(spec, componentName, { ...context, hostReady: spec.networks === "host" ? this.network : context.hostReady }, child);
         }
         this.services = services;
+        if (m.backup) new Backup(`${name}-backup`, { config: m, shell: args.shell, hostReady: args.hostReady }, child);
         this.registerOutputs({});
     }
 }
