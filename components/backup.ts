@@ -3,7 +3,7 @@
 // sqlite3 and curl when missing and starts the timer. Nothing of it runs in a container.
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../model/stack";
-import { backupLayout, disableBackupScript, enableBackupScript, renderBackupFiles, renderBackupUnits } from "../render/backup";
+import { backupLayout, disableBackupScript, enableBackupScript, renderBackupFiles, renderBackupUnits, textfileDir } from "../render/backup";
 import { shellQuote } from "../render/hostCommands";
 import { hostCommand, type HostShell } from "./hostShell";
 import { RemoteFiles } from "./remoteFiles";
@@ -37,7 +37,7 @@ export class Backup extends pulumi.ComponentResource {
             ],
         }, child);
         this.enable = hostCommand(`${name}-enable`, args.shell, {
-            create: `sudo sh -c ${shellQuote(enableBackupScript(layout))}`,
+            create: `sudo sh -c ${shellQuote(enableBackupScript(layout, textfileDir(m)))}`,
             delete: `sudo sh -c ${shellQuote(disableBackupScript(layout))}`,
             triggers: [this.units.digest],
             logging: "stderr",

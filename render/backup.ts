@@ -78,7 +78,7 @@ function metricLines(): string {
     const gauge = (name: string, help: string, value: string) =>
         `printf '# HELP %s %s\\n# TYPE %s gauge\\n%s %s\\n' ${name} ${shellQuote(help)} ${name} ${name} "${value}"`;
     return [
-        gauge(backupMetrics.lastSuccess, "Unix time the last successful backup finished (0: none yet).", "$last_success"),
+        gauge(backupMetrics.lastSuccess, "Unix time the last successful backup finished (until the first: when the job was deployed).", "$last_success"),
         gauge(backupMetrics.lastRun, "Unix time the last backup run finished.", "$now"),
         gauge(backupMetrics.duration, "Seconds the last backup run took.", "$((now - started))"),
         gauge(backupMetrics.exitCode, "Exit code of the last backup run (0: success).", "$rc"),
@@ -358,9 +358,23 @@ export function renderBackupFiles(m: MonitoringConfig): RenderedFile[] {
 }
 
 /** Installs the tools if missing, loads the units and starts the timer (idempotent; run with sudo). */
-export function enableBackupScript(layout: BackupLayout): string {
+/**
+ * Writes the deploy time as the last success when the job has no metrics yet: BackupStale counts
+ * from the deploy until the first success, so a job that never succeeds (or never runs) alerts too.
+ */
+export function initialBackupMetricsScript(metricsDir: string): string {
+    const metrics = shellQuote(`${metricsDir}/${backupMetricsFile}`);
+    return [
+        `install -d -m 0755 ${shellQuote(metricsDir)}`,
+        `[ -f ${metrics} ] || printf '# TYPE %s gauge\n%s %s\n' ${backupMetrics.lastSuccess} ${backupMetrics.lastSuccess} "$(date +%s)" > ${metrics}`,
+        `chmod 0644 ${metrics}`,
+    ].join("\n");
+}
+
+export function enableBackupScript(layout: BackupLayout, metricsDir: string): string {
     return [
         "set -e",
+        initialBackupMetricsScript(metricsDir),
         "if ! command -v restic >/dev/null || ! command -v sqlite3 >/dev/null || ! command -v curl >/dev/null; then",
         "  DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q restic sqlite3 curl",
         "fi",

@@ -15,19 +15,13 @@ export function backupRuleGroup(t: AlertThresholds): RuleGroup {
         name: backupRuleGroupName,
         rules: [
             {
-                // The job writes 0 until its first success, so a job that has only ever failed is stale too.
+                // Deploying the job writes the deploy time as its "last success", so a job that never
+                // succeeds (or never runs) turns stale as late as one that stopped succeeding.
                 alert: "BackupStale", expr: `time() - ${lastSuccess} > ${maxAgeSeconds}`, for: "10m", severity: "warning",
                 threshold: `last successful backup older than ${t.backupMaxAgeHours}h`,
                 summary: "The backup of {{ $labels.instance }} is stale",
                 description: `The last successful backup of {{ $labels.instance }} finished {{ $value | humanizeDuration }} ago (threshold ${t.backupMaxAgeHours}h); ` +
                     `its last exit code is in ${backupMetrics.exitCode}.`,
-            },
-            {
-                // No metric at all: the job never ran, or node-exporter does not read its directory.
-                alert: "BackupStale", expr: `absent(${lastSuccess})`, for: `${t.backupMaxAgeHours}h`, severity: "warning",
-                threshold: `no backup metrics for ${t.backupMaxAgeHours}h`,
-                summary: "No backup has reported for a long time",
-                description: `No ${backupMetrics.lastSuccess} for ${t.backupMaxAgeHours}h: the backup timer has not run, or node-exporter's textfile collector does not see its file.`,
             },
         ],
     };

@@ -10,7 +10,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { backupMetricsFile, type BackupPlan, renderBackupScript, s3KeysFileText } from "../../render/backup";
+import { backupMetricsFile, type BackupPlan, initialBackupMetricsScript, renderBackupScript, s3KeysFileText } from "../../render/backup";
 import { backupMetrics } from "../../model/dataSafety";
 import { freePort } from "../../rehearsal/processes";
 
@@ -138,14 +138,22 @@ test("a failed run reports its exit code and keeps the time of the last success,
     }
 });
 
-test("without Prometheus' snapshot API the run fails before restic stores anything, and a first run reports 0 as its last success", async () => {
+test("without Prometheus' snapshot API the run fails before restic stores anything; a job that never succeeded counts from its deploy", async () => {
     fs.rmSync(dirs.textfile, { recursive: true, force: true });
+    const deployScript = path.join(work, "deploy.sh");
+    fs.writeFileSync(deployScript, initialBackupMetricsScript(dirs.textfile));
+    const deployedAt = Math.floor(Date.now() / 1000);
+    assert.equal((await bash(deployScript)).status, 0);
     const r = await run(plan({ prometheusUrl: "http://127.0.0.1:9/nothing" }));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /Prometheus refused the snapshot \(is --web.enable-admin-api on\?\)/);
     assert.ok(!r.calls.some((c) => c.startsWith("args=backup")));
-    assert.equal(r.metrics.get(backupMetrics.lastSuccess), 0);
+    const lastSuccess = r.metrics.get(backupMetrics.lastSuccess) ?? 0;
+    assert.ok(lastSuccess >= deployedAt && lastSuccess <= deployedAt + 5, `the deploy time, not ${lastSuccess}`);
     assert.equal(r.metrics.get(backupMetrics.exitCode), 1);
+    // Deploying again (a config change) keeps what the job reported.
+    assert.equal((await bash(deployScript)).status, 0);
+    assert.match(fs.readFileSync(path.join(dirs.textfile, backupMetricsFile), "utf8"), new RegExp(`^${backupMetrics.exitCode} 1$`, "m"));
 });
 
 test("an unreadable password file stops the run before restic is called", async () => {
