@@ -15,6 +15,7 @@ import { containerUids } from "../model/catalog";
 import { backupMetrics, type BackupRetention } from "../model/dataSafety";
 import { shellQuote } from "./hostCommands";
 import type { RenderedFile } from "./files";
+import { hostKeyOptions, type SshTarget } from "./access";
 import { type ServiceNames, stackNames } from "../model/names";
 import type { MonitoringConfig } from "../model/stack";
 
@@ -385,4 +386,22 @@ export function enableBackupScript(layout: BackupLayout, metricsDir: string): st
 
 export function disableBackupScript(layout: BackupLayout): string {
     return `systemctl disable --now ${layout.timer} || true; systemctl daemon-reload`;
+}
+
+/** A restic snapshot id (short or full) or `latest`: nothing else reaches the remote command line. */
+export const snapshotPattern = /^(latest|[0-9a-f]{8,64})$/;
+
+/**
+ * The command `npm run restore` runs: the restore script on stdin of `sudo bash -s` on the host
+ * (over SSH, verifying the host key where it is known), the snapshot as its one argument.
+ */
+export function restoreInvocation(target: SshTarget | "local", snapshot: string): { readonly command: string; readonly args: readonly string[] } {
+    if (!snapshotPattern.test(snapshot)) throw new Error(`"${snapshot}" is not a restic snapshot id (8 to 64 hex digits) or latest`);
+    const remote = ["sudo", "bash", "-s", "--", snapshot];
+    if (target === "local") return { command: remote[0], args: remote.slice(1) };
+    const options = target.hostKey ? hostKeyOptions(target) : ["-o", "StrictHostKeyChecking=accept-new"];
+    return {
+        command: "ssh",
+        args: [...options, ...(target.port === 22 ? [] : ["-p", String(target.port)]), `${target.user}@${target.address}`, ...remote],
+    };
 }
