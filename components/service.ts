@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ServiceNames } from "../model/names";
 import type { BindMount, RenderedService } from "../render/services";
+import { hostCommand, type HostShell } from "./hostShell";
 
 /** Address every published port binds to. There is deliberately no way to choose another. */
 export const loopback = "127.0.0.1";
@@ -39,6 +40,8 @@ export interface ServiceArgs extends Pick<RenderedService, "command" | "envs" | 
     readonly user?: string;
     /** Resources (config files) that must exist before the container starts. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The image upgrade script (render/upgrade.ts), run on the host whenever `image` changes, before the container. */
+    readonly upgrade?: { readonly shell: HostShell; readonly script: string };
 }
 
 export class Service extends pulumi.ComponentResource {
@@ -66,6 +69,12 @@ export class Service extends pulumi.ComponentResource {
             });
             volumes.push({ volumeName: this.volume.name, containerPath: args.dataPath });
         }
+        // A new image is pulled, checked and tried on the host first; a failure rolls back and stops here.
+        const upgrade = args.upgrade ? hostCommand(`${name}-upgrade`, args.upgrade.shell, {
+            create: args.upgrade.script,
+            triggers: [args.image],
+            logging: "stderr",
+        }, { parent: this, dependsOn: args.dependsOn }) : undefined;
         this.container = new docker.Container(`${name}-container`, {
             name: args.names.container,
             image: this.image.imageId,
@@ -91,7 +100,7 @@ export class Service extends pulumi.ComponentResource {
             mustRun: true,
         }, {
             parent: this,
-            dependsOn: args.dependsOn,
+            dependsOn: upgrade ? [...(args.dependsOn ?? []), upgrade] : args.dependsOn,
             // The name and the loopback port are taken until the old container is gone.
             deleteBeforeReplace: true,
             replaceOnChanges: ["healthcheck"],

@@ -8,6 +8,7 @@ import type { DashboardSource } from "../render/grafana";
 import { type RenderedService, renderService, serviceHosts } from "../render/services";
 import { dockerAccess } from "../render/swap";
 import { serviceDataDir } from "../render/dataVolume";
+import { dockerUpgradeSteps, renderUpgradeScript, upgradeDeadlineSeconds } from "../render/upgrade";
 import { type ConfiguredService, deployConfiguredService } from "./configuredService";
 import type { ServiceContextArgs } from "./context";
 import { type HostFile, RemoteFiles } from "./remoteFiles";
@@ -41,6 +42,13 @@ function serviceArgs(r: RenderedService, context: ServiceContextArgs): Omit<Serv
         user: spec.setUser ? String(spec.uid) : undefined,
         binds: r.binds,
         healthcheck: r.healthcheck,
+        upgrade: {
+            shell: context.shell,
+            script: renderUpgradeScript({
+                service: r.instance.names.container, image: r.settings.image, deadlineSeconds: upgradeDeadlineSeconds,
+                steps: dockerUpgradeSteps(context.config, r, spec.configDir ? `${context.config.configRoot}/${spec.configDir.hostDir}` : undefined),
+            }),
+        },
     };
 }
 

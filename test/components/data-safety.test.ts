@@ -112,3 +112,23 @@ test("with a backup, Prometheus takes snapshots through its admin API on loopbac
     assert.ok((node?.inputs.command as string[]).includes("--collector.textfile.directory=/textfile"));
     assert.ok((node?.inputs.volumes as Record<string, unknown>[]).some((v) => v.hostPath === "/opt/monitoring/prod/textfile" && v.containerPath === "/textfile" && v.readOnly === true));
 });
+
+test("every container waits for its image upgrade, which runs on an image change and recreates the container as Pulumi does", () => {
+    for (const c of byType(run, "docker:index/container:Container")) {
+        const name = String(c.inputs.name);
+        const upgrade = run.resources.find((r) => r.type === "command:remote:Command" && c.dependencies.includes(r.urn) && r.name.endsWith("-upgrade"));
+        assert.ok(upgrade, `${name} does not wait for an upgrade command`);
+        assert.equal((upgrade.inputs.triggers as unknown[]).length, 1, "it runs when the image changes");
+        assert.equal(upgrade.inputs.logging, "stderr", "pulumi up shows whether it upgraded or rolled back");
+        const script = String(upgrade.inputs.create);
+        assert.match(script, /rolled back: running the previous image/);
+        // The recreated container: the same command line, loopback ports and mounts as the Container resource.
+        for (const arg of (c.inputs.command as string[] | undefined) ?? []) assert.ok(script.includes(`'${arg}'`), `${name}: ${arg}`);
+        for (const p of (c.inputs.ports as Record<string, unknown>[] | undefined) ?? []) assert.ok(script.includes(`-p '127.0.0.1:${String(p.external)}:${String(p.internal)}'`), `${name}: port ${String(p.external)}`);
+        for (const v of (c.inputs.volumes as Record<string, unknown>[] | undefined) ?? []) {
+            const source = String(v.hostPath ?? v.volumeName);
+            assert.ok(script.includes(`-v '${source}:${String(v.containerPath)}${v.readOnly === true ? ":ro" : ""}'`), `${name}: mount ${source}`);
+        }
+        assert.ok(script.includes(`--memory ${String(c.inputs.memory)}m`), `${name}: memory`);
+    }
+});
