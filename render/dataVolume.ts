@@ -32,11 +32,11 @@ export interface DataDir {
     readonly name: string;
     /** Numeric uid (and gid) of the container user that writes it. */
     readonly uid: number;
-}
-
-/** Each service's data directory on the volume. */
-export function dataDirPath(name: string): string {
-    return `${dataMountPath}/${name}`;
+    /**
+     * Where the data lived before the volume (a stack that turns the volume on): Docker volumes
+     * to copy from, the first that exists, while the container that writes them is stopped.
+     */
+    readonly migrateFrom?: { readonly volumes: readonly string[]; readonly container: string };
 }
 
 /** The data directory of one container, on the volume; undefined when the stack keeps data in Docker volumes. */
@@ -47,7 +47,11 @@ export function serviceDataDir(m: MonitoringConfig, spec: Pick<ServiceSpec, "dat
 /** Every service's data directory on the volume, with the uid its container writes as. */
 export function serviceDataDirs(m: MonitoringConfig): DataDir[] {
     return allServiceSpecs.filter((spec) => spec.dataPath !== undefined)
-        .flatMap((spec) => spec.instances(m).map((instance) => ({ name: instance.names.alias, uid: spec.uid })));
+        .flatMap((spec) => spec.instances(m).map((instance) => ({
+            name: instance.names.alias, uid: spec.uid,
+            // Per-stack volume names, and the names of stacks deployed before them (model/names.ts).
+            migrateFrom: { volumes: [instance.names.volume, `monitoring-${instance.names.alias}-data`], container: instance.names.container },
+        })));
 }
 
 /**
@@ -56,18 +60,40 @@ export function serviceDataDirs(m: MonitoringConfig): DataDir[] {
  * service writes its history to the root disk), then creates each data directory with its owner.
  * Idempotent: a second run changes nothing.
  */
-export function dataMountScript(device: string, dirs: readonly DataDir[]): string {
+export function dataMountScript(device: string, dirs: readonly DataDir[],
+    /** Where fstab and the mount point are: the host's, except in tests. */
+    paths: { readonly fstab: string; readonly mount: string } = { fstab: "/etc/fstab", mount: dataMountPath }): string {
     const dev = shellQuote(device);
-    const mnt = shellQuote(dataMountPath);
-    const fstab = shellQuote(dataVolumeMount(device).join(" "));
-    const makeDirs = dirs.map((d) => `install -d -m 0750 -o ${d.uid} -g ${d.uid} ${shellQuote(dataDirPath(d.name))}`);
+    const mnt = shellQuote(paths.mount);
+    const fstabFile = shellQuote(paths.fstab);
+    const fstab = shellQuote([device, paths.mount, ...dataVolumeMount(device).slice(2)].join(" "));
+    const dataDirPath = (name: string) => `${paths.mount}/${name}`;
+    const makeDirs = dirs.flatMap((d) => {
+        const dir = shellQuote(dataDirPath(d.name));
+        const make = `install -d -m 0750 -o ${d.uid} -g ${d.uid} ${dir}`;
+        if (!d.migrateFrom) return [make];
+        // Once, into an empty directory: the history of a stack that kept it in Docker volumes.
+        const volumes = d.migrateFrom.volumes.map(shellQuote).join(" ");
+        return [make, [
+            `if [ -z "$(ls -A ${dir})" ]; then`,
+            `  for v in ${volumes}; do`,
+            `    src=$(docker volume inspect -f '{{.Mountpoint}}' "$v" 2>/dev/null) || continue`,
+            `    docker stop ${shellQuote(d.migrateFrom.container)} >/dev/null 2>&1 || true`,
+            `    cp -a "$src/." ${dir}/ && chown -R ${d.uid}:${d.uid} ${dir}`,
+            `    echo "copied the data of Docker volume $v to ${dataDirPath(d.name)} (the volume itself is kept)" >&2`,
+            "    break",
+            "  done",
+            "fi",
+        ].join("\n")];
+    });
     return [
         "set -eu",
         `i=0; until [ -b ${dev} ]; do i=$((i + 1)); if [ "$i" -gt 300 ]; then echo "the data volume ${device} is not attached" >&2; exit 1; fi; sleep 1; done`,
-        `grep -qs ${shellQuote(` ${dataMountPath} `)} /etc/fstab || printf '%s\\n' ${fstab} >> /etc/fstab`,
+        `grep -qs ${shellQuote(` ${paths.mount} `)} ${fstabFile} || printf '%s\\n' ${fstab} >> ${fstabFile}`,
         `install -d -m 0755 ${mnt}`,
-        `mountpoint -q ${mnt} || mount ${mnt}`,
-        `mountpoint -q ${mnt} || { echo "${dataMountPath} is not a mount point: refusing to put the data on the root disk" >&2; exit 1; }`,
+        // A failed mount is reported by the check below, with what it means.
+        `mountpoint -q ${mnt} || mount ${mnt} || true`,
+        `mountpoint -q ${mnt} || { echo "${paths.mount} is not a mount point: refusing to put the data on the root disk" >&2; exit 1; }`,
         ...makeDirs,
     ].join("\n") + "\n";
 }
