@@ -62,7 +62,8 @@ export function serviceDataDirs(m: MonitoringConfig): DataDir[] {
  */
 export function dataMountScript(device: string, dirs: readonly DataDir[],
     /** Where fstab and the mount point are: the host's, except in tests. */
-    paths: { readonly fstab: string; readonly mount: string } = { fstab: "/etc/fstab", mount: dataMountPath }): string {
+    paths: { readonly fstab: string; readonly mount: string; readonly dockerDropIn: string } =
+    { fstab: "/etc/fstab", mount: dataMountPath, dockerDropIn: dockerDataVolumeDropInPath }): string {
     const dev = shellQuote(device);
     const mnt = shellQuote(paths.mount);
     const fstabFile = shellQuote(paths.fstab);
@@ -90,6 +91,8 @@ export function dataMountScript(device: string, dirs: readonly DataDir[],
         "set -eu",
         `i=0; until [ -b ${dev} ]; do i=$((i + 1)); if [ "$i" -gt 300 ]; then echo "the data volume ${device} is not attached" >&2; exit 1; fi; sleep 1; done`,
         `grep -qs ${shellQuote(` ${paths.mount} `)} ${fstabFile} || printf '%s\\n' ${fstab} >> ${fstabFile}`,
+        // What cloud-init gives a new server, for one created before the volume: Docker waits for the mount at boot.
+        `if [ ! -f ${shellQuote(paths.dockerDropIn)} ]; then install -d -m 0755 "$(dirname ${shellQuote(paths.dockerDropIn)})"; printf '%s' ${shellQuote(dockerDataVolumeDropIn.replace(dataMountPath, paths.mount))} > ${shellQuote(paths.dockerDropIn)}; systemctl daemon-reload; fi`,
         `install -d -m 0755 ${mnt}`,
         // A failed mount is reported by the check below, with what it means.
         `mountpoint -q ${mnt} || mount ${mnt} || true`,

@@ -26,6 +26,7 @@ function setUp(t: { after(fn: () => void): void }, mountWorks: boolean) {
     fs.writeFileSync(path.join(oldVolume, "01BLOCK", "index"), "history from the Docker volume");
     fs.writeFileSync(path.join(root, "fstab"), "UUID=root / ext4 defaults 0 1\n");
     const mounted = path.join(root, "mounted");
+    fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "systemctl $*" >> ${log}\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "mountpoint"), `#!/bin/sh\n[ -f ${mounted} ]\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "mount"), `#!/bin/sh\necho "mount $*" >> ${log}\n${mountWorks ? `touch ${mounted}` : "exit 32"}\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh
@@ -35,7 +36,7 @@ case "$*" in
   "volume inspect"*) exit 1 ;;
 esac
 `, { mode: 0o755 });
-    return { root, bin, mount, oldVolume, log, fstab: path.join(root, "fstab") };
+    return { root, bin, mount, oldVolume, log, fstab: path.join(root, "fstab"), dockerDropIn: path.join(root, "docker.service.d/20-data-volume.conf") };
 }
 
 const dirs: DataDir[] = [
@@ -44,7 +45,7 @@ const dirs: DataDir[] = [
 ];
 
 function run(env: ReturnType<typeof setUp>) {
-    const script = dataMountScript(device, dirs, { fstab: env.fstab, mount: env.mount });
+    const script = dataMountScript(device, dirs, { fstab: env.fstab, mount: env.mount, dockerDropIn: env.dockerDropIn });
     return spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${env.bin}:${process.env.PATH ?? ""}` } });
 }
 
@@ -71,6 +72,8 @@ test("the first run mounts the volume, makes the data directories and moves a st
     const log = fs.readFileSync(env.log, "utf8");
     assert.match(log, /docker stop monitoring-prod-prometheus\n/, "copied with the container stopped");
     assert.doesNotMatch(log, /docker stop monitoring-prod-grafana/, "no volume to copy, nothing stopped");
+    assert.equal(fs.readFileSync(env.dockerDropIn, "utf8"), `[Unit]\nRequiresMountsFor=${env.mount}\n`, "Docker waits for the volume at boot");
+    assert.match(log, /systemctl daemon-reload/);
 
     fs.writeFileSync(path.join(env.oldVolume, "01BLOCK", "index"), "written later to the old volume");
     fs.writeFileSync(path.join(env.root, "log"), "");
@@ -78,7 +81,7 @@ test("the first run mounts the volume, makes the data directories and moves a st
     assert.equal(second.status, 0, second.stderr);
     assert.equal(fs.readFileSync(env.fstab, "utf8"), fstab, "the fstab line is added once");
     assert.equal(fs.readFileSync(path.join(env.mount, "prometheus/01BLOCK/index"), "utf8"), "history from the Docker volume", "copied once");
-    assert.doesNotMatch(fs.readFileSync(env.log, "utf8"), /docker stop|mount /);
+    assert.doesNotMatch(fs.readFileSync(env.log, "utf8"), /docker stop|mount |systemctl/);
 });
 
 test("when the volume cannot be mounted, nothing is written to the mount point", (t) => {
