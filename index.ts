@@ -11,13 +11,14 @@ import { stackDashboards } from "./config/dashboards";
 import { alertRouting, grafanaPasswordSummary, retentionSummary } from "./render/summary";
 import { GrafanaApi } from "./components/grafanaApi";
 import { grafanaApiPlan } from "./render/grafanaApi";
+import { serviceDataDirs } from "./render/dataVolume";
 
 // Throws with every problem listed before any resource is registered.
 const config = loadProgramConfig();
 const m = config.monitoring;
 for (const warning of deployWarnings(m)) void pulumi.log.warn(warning);
 
-const host = new Host("host", { config: config.host, stack: config.stack });
+const host = new Host("host", { config: config.host, stack: config.stack, dataDirs: serviceDataDirs(m) });
 const dockerProvider = createDockerProvider("docker", host);
 
 const externalGrafana = m.remote.grafana.mode === "external" ? m.remote.grafana : undefined;
@@ -42,7 +43,8 @@ new MonitoringStack("monitoring", {
     config: m,
     shell: host.shell,
     protectData: config.host.protect,
-    hostReady: host.ready,
+    // With a data volume, nothing starts before it is mounted.
+    hostReady: host.storageReady,
     dashboards,
     grafanaAdminPassword: adminPassword,
     prometheusFiles: fleet?.prometheusFiles,

@@ -10,7 +10,8 @@ import { HostConfig } from "../model/stack";
 import { hostKeyOptions, knownHostsLine } from "../render/access";
 import { HostShell } from "./hostShell";
 import { hostCloudInit } from "../render/cloudInit";
-import { readinessScript, sshDockerHost } from "../render/hostCommands";
+import { readinessScript, shellQuote, sshDockerHost } from "../render/hostCommands";
+import { dataMountScript, type DataDir, volumeDevicePath } from "../render/dataVolume";
 
 type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 
@@ -19,12 +20,23 @@ export interface HostArgs {
     readonly config: HostConfig;
     /** Stack name, written to the server's labels. */
     readonly stack: string;
+    /** The services' data directories on the data volume (with config.dataVolume). */
+    readonly dataDirs?: readonly DataDir[];
 }
 
 /** What the Hetzner modes produce: the server and the attachment that keeps it behind the firewall. */
 interface HetznerServer {
     readonly server: hcloud.Server;
     readonly firewallAttachment: hcloud.FirewallAttachment;
+    readonly dataVolume?: DataVolume;
+}
+
+/** The Hetzner Volume that holds the services' data, and its attachment to the server. */
+interface DataVolume {
+    readonly volume: hcloud.Volume;
+    readonly attachment: hcloud.VolumeAttachment;
+    /** Its device path on the server. */
+    readonly device: pulumi.Output<string>;
 }
 
 /**
@@ -76,6 +88,13 @@ export class Host extends pulumi.ComponentResource {
     readonly shell: HostShell;
     /** The Hetzner server (created or adopted); undefined in the ssh and local modes. */
     readonly server?: hcloud.Server;
+    /** The data volume, when the host has one. */
+    readonly dataVolume?: hcloud.Volume;
+    /**
+     * Succeeds once the host is ready and, with a data volume, the volume is mounted and the
+     * services' data directories exist on it: what the services wait for.
+     */
+    readonly storageReady: pulumi.Resource;
 
     constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:host:Host", name, {}, opts);
@@ -116,6 +135,16 @@ export class Host extends pulumi.ComponentResource {
             customTimeouts: { create: readinessTimeout, update: readinessTimeout },
         });
 
+        this.dataVolume = hetzner?.dataVolume?.volume;
+        const dataVolume = hetzner?.dataVolume;
+        // Also on a server created before the volume (cloud-init ran long ago) or one that replaced
+        // another: the script mounts the volume and makes the data directories, idempotently.
+        this.storageReady = dataVolume ? new command.remote.Command(`${name}-data-mount`, {
+            connection: this.connection,
+            create: dataVolume.device.apply((device) => `sudo sh -c ${shellQuote(dataMountScript(device, args.dataDirs ?? []))}`),
+            triggers: [dataVolume.attachment.id],
+        }, { parent: this, dependsOn: [this.ready, dataVolume.attachment] }) : this.ready;
+
         this.dockerHost = pulumi.all([this.ready.stdout, this.address])
             .apply(([, address]) => (config.mode === "local" ? undefined : sshDockerHost(config.sshUser, address, config.sshPort)));
 
@@ -134,7 +163,31 @@ export class Host extends pulumi.ComponentResource {
         const firewallId = firewall.id.apply(Number);
         // Only a server this program creates has a generated host key (hostMode hetzner).
         const created = hostKey !== undefined;
-        const server = hostKey ? this.newServer(name, args, hostKey, firewallId) : this.adoptedServer(name, config);
+        // A new server's volume exists before it, so its user data can mount it at the first boot.
+        const volume = hostKey && config.dataVolume ? new hcloud.Volume(`${name}-data-volume`, {
+            name: `${config.serverName}-data`,
+            size: config.dataVolume.sizeGb,
+            location: config.location,
+            format: "ext4",
+            labels: labels(args.stack),
+            deleteProtection: config.protect,
+        }, {
+            parent: this,
+            protect: config.protect,
+            // The filesystem is made once; the name may change without touching the data.
+            ignoreChanges: ["format", "name"],
+        }) : undefined;
+        const device = volume?.id.apply(volumeDevicePath);
+        const server = hostKey ? this.newServer(name, args, hostKey, firewallId, device) : this.adoptedServer(name, config);
+        const dataVolume = volume && device ? {
+            volume, device,
+            // A replacement server gets the volume only after the old one let go of it.
+            attachment: new hcloud.VolumeAttachment(`${name}-data-volume-attachment`, {
+                serverId: server.id.apply(Number),
+                volumeId: volume.id.apply(Number),
+                automount: false,
+            }, { parent: this, deleteBeforeReplace: true }),
+        } : undefined;
         // Adopted servers get the firewall only through this attachment. A created server already
         // has it from firewallIds; the attachment stays, because stacks created before firewallIds
         // have it in their state, and deleting it would remove the firewall from their server
@@ -146,10 +199,11 @@ export class Host extends pulumi.ComponentResource {
             firewallId,
             serverIds: [server.id.apply(Number)],
         }, { parent: this, retainOnDelete: created });
-        return { server, firewallAttachment };
+        return { server, firewallAttachment, dataVolume };
     }
 
-    private newServer(name: string, args: HostArgs, hostKey: tls.PrivateKey, firewallId: pulumi.Output<number>): hcloud.Server {
+    private newServer(name: string, args: HostArgs, hostKey: tls.PrivateKey, firewallId: pulumi.Output<number>,
+        dataVolumeDevice?: pulumi.Output<string>): hcloud.Server {
         const config = args.config;
         const key = this.sshKey(name, config);
         const hostKeyPair = pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
@@ -164,11 +218,13 @@ export class Host extends pulumi.ComponentResource {
             // Applied by Hetzner before the first boot: the server is never reachable unfirewalled.
             firewallIds: [firewallId],
             // Secret: it carries the private host key.
-            userData: pulumi.secret(pulumi.all([key.publicKey, hostKeyPair]).apply(([sshPublicKey, hostKeyValue]) =>
-                hostCloudInit(config, { sshPublicKey, hostKey: hostKeyValue }))),
+            userData: pulumi.secret(pulumi.all([key.publicKey, hostKeyPair, dataVolumeDevice]).apply(([sshPublicKey, hostKeyValue, device]) =>
+                hostCloudInit(config, { sshPublicKey, hostKey: hostKeyValue, dataVolumeDevice: device }))),
             labels: labels(args.stack),
             deleteProtection: config.protect,
             rebuildProtection: config.protect,
+            // Hetzner's daily images of the server's own disk (never of volumes).
+            backups: config.hetznerBackups ?? false,
         }, { parent: this, protect: config.protect, ignoreChanges: newServerIgnoredChanges });
     }
 

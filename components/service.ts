@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ServiceNames } from "../model/names";
 import type { BindMount, RenderedService } from "../render/services";
+import { hostCommand, type HostShell } from "./hostShell";
 
 /** Address every published port binds to. There is deliberately no way to choose another. */
 export const loopback = "127.0.0.1";
@@ -22,6 +23,8 @@ export interface ServiceArgs extends Pick<RenderedService, "command" | "envs" | 
     /** Path of a named data volume inside the container; the volume is protected when `protectData`. */
     readonly dataPath?: string;
     readonly protectData?: boolean;
+    /** Host directory (on the data volume) bind-mounted at `dataPath` instead of a Docker volume. */
+    readonly dataHostDir?: string;
     /** Host directories mounted read-only (configuration and secrets). */
     readonly binds?: readonly BindMount[];
     /** The stack's own Docker network, joined with the service's short alias; ignored with hostNetwork. */
@@ -41,6 +44,8 @@ export interface ServiceArgs extends Pick<RenderedService, "command" | "envs" | 
     readonly user?: string;
     /** Resources (config files) that must exist before the container starts. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The image upgrade script (render/upgrade.ts), run on the host whenever `image` changes, before the container. */
+    readonly upgrade?: { readonly shell: HostShell; readonly script: string };
 }
 
 export class Service extends pulumi.ComponentResource {
@@ -54,7 +59,10 @@ export class Service extends pulumi.ComponentResource {
         const volumes: docker.types.input.ContainerVolume[] = (args.binds ?? []).map((b) => ({
             hostPath: b.hostPath, containerPath: b.containerPath, readOnly: true,
         }));
-        if (args.dataPath) {
+        if (args.dataPath && args.dataHostDir) {
+            // On the data volume: the Hetzner Volume is what is protected, and it outlives the server.
+            volumes.push({ hostPath: args.dataHostDir, containerPath: args.dataPath });
+        } else if (args.dataPath) {
             this.volume = new docker.Volume(`${name}-data`, { name: args.names.volume }, {
                 parent: this,
                 protect: args.protectData ?? true,
@@ -65,6 +73,12 @@ export class Service extends pulumi.ComponentResource {
             });
             volumes.push({ volumeName: this.volume.name, containerPath: args.dataPath });
         }
+        // A new image is pulled, checked and tried on the host first; a failure rolls back and stops here.
+        const upgrade = args.upgrade ? hostCommand(`${name}-upgrade`, args.upgrade.shell, {
+            create: args.upgrade.script,
+            triggers: [args.image],
+            logging: "stderr",
+        }, { parent: this, dependsOn: args.dependsOn }) : undefined;
         this.container = new docker.Container(`${name}-container`, {
             name: args.names.container,
             image: this.image.imageId,
@@ -91,7 +105,7 @@ export class Service extends pulumi.ComponentResource {
             mustRun: true,
         }, {
             parent: this,
-            dependsOn: args.dependsOn,
+            dependsOn: upgrade ? [...(args.dependsOn ?? []), upgrade] : args.dependsOn,
             // The name and the loopback port are taken until the old container is gone.
             deleteBeforeReplace: true,
             replaceOnChanges: ["healthcheck"],

@@ -7,6 +7,8 @@ import type { ServiceSpec } from "../model/services";
 import type { DashboardSource } from "../render/grafana";
 import { type RenderedService, renderService, serviceHosts } from "../render/services";
 import { dockerAccess } from "../render/swap";
+import { serviceDataDir } from "../render/dataVolume";
+import { dockerUpgradeSteps, renderUpgradeScript, upgradeDeadlineSeconds } from "../render/upgrade";
 import { type ConfiguredService, deployConfiguredService } from "./configuredService";
 import type { ServiceContextArgs } from "./context";
 import { type HostFile, RemoteFiles } from "./remoteFiles";
@@ -31,6 +33,7 @@ function serviceArgs(r: RenderedService, context: ServiceContextArgs): Omit<Serv
         envs: r.envs,
         publish: hostPort === undefined ? undefined : { containerPort: spec.containerPort, hostPort },
         dataPath: spec.dataPath,
+        dataHostDir: serviceDataDir(context.config, spec, r.instance),
         protectData: context.protectData,
         stackNetwork: spec.networks === "host" ? undefined : context.network,
         networks: spec.networks === "stackAndApps" ? context.config.appNetworks : undefined,
@@ -39,6 +42,13 @@ function serviceArgs(r: RenderedService, context: ServiceContextArgs): Omit<Serv
         user: spec.setUser ? String(spec.uid) : undefined,
         binds: r.binds,
         healthcheck: r.healthcheck,
+        upgrade: {
+            shell: context.shell,
+            script: renderUpgradeScript({
+                service: r.instance.names.container, image: r.settings.image, deadlineSeconds: upgradeDeadlineSeconds,
+                steps: dockerUpgradeSteps(context.config, r, spec.configDir ? `${context.config.configRoot}/${spec.configDir.hostDir}` : undefined),
+            }),
+        },
     };
 }
 

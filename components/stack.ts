@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ServiceContextArgs } from "./context";
+import { Backup } from "./backup";
 import { Grafana } from "./grafana";
 import type { HostFile } from "./remoteFiles";
 import { SpecService } from "./specService";
@@ -52,6 +53,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 }, child);
         }
         this.services = services;
+        if (m.backup) new Backup(`${name}-backup`, { config: m, shell: args.shell, hostReady: args.hostReady }, child);
         this.registerOutputs({});
     }
 }

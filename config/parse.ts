@@ -24,10 +24,12 @@ import { victoriaMetricsJob } from "../model/remoteWrite";
 import { didYouMean } from "./suggest";
 import { placeholderProblems } from "./template";
 import { runbookBaseFromRemote, runbookBasePattern, type RepositoryOrigin } from "./runbooks";
+import { dataSafetySecretKeys, defaultRetentionSize, parseDataSafety } from "./dataSafety";
+import { dataMountPath, dataVolumeHeadroomGb } from "../model/dataSafety";
 import { durationMs, isIpv4Address, isIpv4Cidr, isIpv6Address, isIpv6Cidr, sizeBytes, sizePattern } from "./units";
 
 /** Keys whose values are credentials: always handled as Pulumi secrets. */
-export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", "grafanaToken", discoveryKeys.token] as const;
+export const secretKeys = ["sshPrivateKey", "grafanaAdminPassword", "deadMansSwitchUrl", "grafanaToken", discoveryKeys.token, ...dataSafetySecretKeys] as const;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -67,7 +69,7 @@ export interface ConfigSource {
 export { undecryptedSecret } from "./fields";
 
 /** Reads raw config values with the coercions of configFields.ts, recording problems instead of throwing. */
-class Reader {
+export class Reader {
     /** Every key the parser asked for: whatever else the input holds is unknown. */
     readonly read = new Set<string>();
     constructor(private readonly raw: Readonly<Record<string, unknown>>, readonly problems: string[] = []) {}
@@ -339,6 +341,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         sshPrivateKey: r.optionalString("sshPrivateKey"),
         protect: r.boolean("protect", true),
     };
+    const dataSafety = parseDataSafety(r, mode, options);
+    const hostWithData: HostConfig = { ...host, dataVolume: dataSafety.dataVolume, hetznerBackups: dataSafety.hetznerBackups };
 
     const port = (key: string, fallback: number) => r.integer(key, fallback, 1, 65535);
     const memory = (key: string, fallback: number) => r.integer(key, fallback, 16, 1024 * 1024);
@@ -350,10 +354,16 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         scrapeTimeout: r.duration("scrapeTimeout", "10s"),
         evaluationInterval: r.duration("evaluationInterval", "15s"),
         retentionTime: r.duration("retentionTime", "15d"),
-        retentionSize: r.string("retentionSize", "5GB"),
+        retentionSize: r.string("retentionSize", "") || defaultRetentionSize(dataSafety.dataVolume),
     };
     r.check(sizePattern.test(prometheus.retentionSize), `retentionSize: "${prometheus.retentionSize}" is not a size; write it like 512MB, 5GB or 1TB`);
-    if (hetznerMode && serverType in hetznerServerDiskGb && sizePattern.test(prometheus.retentionSize)) {
+    const volume = dataSafety.dataVolume;
+    if (volume && sizePattern.test(prometheus.retentionSize)) {
+        const allowedBytes = (volume.sizeGb - dataVolumeHeadroomGb(volume.sizeGb)) * 1e9;
+        r.check(sizeBytes(prometheus.retentionSize) <= allowedBytes,
+            `retentionSize: ${prometheus.retentionSize} does not fit the ${volume.sizeGb} GB data volume, which must keep ${dataVolumeHeadroomGb(volume.sizeGb)} GB for Grafana, ` +
+            `Alertmanager, backup snapshots and compaction; set it to at most ${Math.floor(allowedBytes / 2 ** 30)}GB (or unset it), or raise dataVolumeGb`);
+    } else if (hetznerMode && serverType in hetznerServerDiskGb && sizePattern.test(prometheus.retentionSize)) {
         const diskGb = hetznerServerDiskGb[serverType];
         const allowedBytes = (diskGb - hostReservedDiskGb) * 1e9;
         r.check(sizeBytes(prometheus.retentionSize) <= allowedBytes,
@@ -433,6 +443,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     const discovery = parseHetznerDiscovery({ label: r.string(discoveryKeys.label, ""), network: r.string(discoveryKeys.network, ""),
         token: r.optionalString(discoveryKeys.token), withoutSecrets: options.withoutSecrets ?? false });
     r.problems.push(...discovery.problems);
+    r.check(!dataSafety.backup || alerting.thresholds.backupMaxAgeHours > dataSafety.backup.intervalHours,
+        `alertThresholds.backupMaxAgeHours: ${alerting.thresholds.backupMaxAgeHours} h would call every backup stale, since one runs every ${dataSafety.backup?.intervalHours} h (backupIntervalHours); set it above that, with room for one slow run`);
     const dockerSubnet = r.string("dockerSubnet", "172.30.0.0/24");
     r.check(isIpv4Cidr(dockerSubnet) && Number(dockerSubnet.split("/")[1]) <= 29, `dockerSubnet: "${dockerSubnet}" must be an IPv4 CIDR of /29 or larger, e.g. 172.30.0.0/24`);
     const configRootText = r.string("configRoot", "") || defaultConfigRoot(stack);
@@ -464,6 +476,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         probes, hosts: fleet.hosts, hetznerDiscovery: discovery.discovery,
         deadMansSwitchUrl: r.optionalString("deadMansSwitchUrl"),
         paging,
+        dataDir: dataSafety.dataVolume ? dataMountPath : undefined,
+        backup: dataSafety.backup,
         alertThresholds: alerting.thresholds,
         runbookBaseUrl: runbookBaseUrl ?? (options.repository && runbookBaseFromRemote(options.repository)),
         remote,
@@ -479,5 +493,5 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
     r.problems.push(...placeholderProblems(raw, stack));
     checkKeys(raw, r, options.source);
     if (r.problems.length > 0) throw new ConfigError(r.problems);
-    return { stack, host, monitoring, ...(fleet.privateNetwork ? { privateNetwork: fleet.privateNetwork } : {}) };
+    return { stack, host: hostWithData, monitoring, ...(fleet.privateNetwork ? { privateNetwork: fleet.privateNetwork } : {}) };
 }

@@ -32,6 +32,7 @@ export const thresholdSpecs = {
     probeSlowSeconds: { default: 1, unit: "s", min: 0.01, max: 60, description: "ProbeSlow fires when a probe takes longer than this on average over 5m (for 5m)" },
     tlsCertExpiryWarningDays: { default: 14, unit: "days", min: 1, max: 365, description: "TlsCertificateExpiringSoon warns when a probed certificate expires within this many days" },
     tlsCertExpiryCriticalDays: { default: 3, unit: "days", min: 0.1, max: 365, description: "TlsCertificateExpiringSoon turns critical when a probed certificate expires within this many days" },
+    backupMaxAgeHours: { default: 26, unit: "h", min: 1, max: 2160, description: "BackupStale fires when the last successful backup is older than this (must exceed backupIntervalHours)" },
     heartbeatMaxAgeSeconds: { default: 60, unit: "s", min: 1, max: 86400, description: "AppHeartbeatStale fires when a *_heartbeat_seconds timestamp is older than this" },
 } as const satisfies Record<string, ThresholdSpec>;
 
@@ -124,4 +125,5 @@ export const alertActions: Readonly<Record<string, string>> = {
     ProbeSlow: "Compare the phases on the Probes dashboard (DNS, connect, TLS, processing) to find the slow one",
     TlsCertificateExpiringSoon: "Renew the certificate (certbot renew, or your proxy's ACME client) and check why auto-renewal did not",
     TlsCertificateExpired: "Renew and reload the certificate now; clients refuse the connection",
+    BackupStale: "Read the job's log (journalctl -u vps-monitoring-backup) and run it by hand (systemctl start vps-monitoring-backup)",
 };

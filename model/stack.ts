@@ -7,6 +7,7 @@ import type { PagingSettings } from "./paging";
 import type { Probe } from "./probes";
 import type { Receiver } from "./receivers";
 import type { RemoteConfig } from "./remoteWrite";
+import type { BackupConfig, DataVolumeConfig } from "./dataSafety";
 
 export type Severity = "critical" | "warning" | "info";
 export const severities: readonly Severity[] = ["critical", "warning", "info"];
@@ -35,6 +36,10 @@ export interface HostConfig {
     readonly sshPrivateKey?: string;
     readonly sshAllowedCidrs: readonly string[];
     readonly protect: boolean;
+    /** The Hetzner data volume of a new server (model/dataSafety.ts); undefined: data stays on the server's disk. */
+    readonly dataVolume?: DataVolumeConfig;
+    /** Hetzner's daily server backups (the server's disk only, never volumes). */
+    readonly hetznerBackups?: boolean;
 }
 
 /** How an app names its HTTP metrics, for the error-rate and latency rules. */
@@ -131,6 +136,10 @@ export interface MonitoringConfig {
     readonly runbookBaseUrl?: string;
     /** remote_write targets, the embedded long-term store and where Grafana runs (model/remoteWrite.ts). */
     readonly remote: RemoteConfig;
+    /** Host directory holding each service's data directory (the data volume's mount); undefined: Docker volumes. */
+    readonly dataDir?: string;
+    /** The scheduled restic backup (render/backup.ts); undefined: none. */
+    readonly backup?: BackupConfig;
 }
 
 export interface StackConfig {

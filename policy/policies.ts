@@ -203,10 +203,18 @@ function requireProtect(kind: string, what: string, args: ResourceValidationArgs
 /** 6. In prod, Pulumi refuses to delete the server or a data volume. */
 export const prodDataProtected: ResourceValidationPolicy = {
     name: "prod-data-protected",
-    description: "In the prod stack, docker Volumes and hcloud Servers are registered with protect: true.",
+    description: "In the prod stack, docker Volumes, hcloud Volumes and hcloud Servers are registered with protect: true.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.isType(docker.Volume)) return requireProtect("Volume", "data volumes", args, reportViolation);
+        const dataVolume = args.asType(hcloud.Volume);
+        if (dataVolume) {
+            requireProtect("Volume", "data volumes", args, reportViolation);
+            if (dataVolume.deleteProtection !== true) {
+                reportViolation(`Volume "${args.name}" has no Hetzner delete protection in stack ${protectedStack}: set deleteProtection to true.`);
+            }
+            return;
+        }
         const server = args.asType(hcloud.Server);
         if (server) {
             requireProtect("Server", "server", args, reportViolation);
@@ -217,7 +225,7 @@ export const prodDataProtected: ResourceValidationPolicy = {
             }
             return;
         }
-        args.notApplicable("Policy only applies to docker Volume and hcloud Server resources");
+        args.notApplicable("Policy only applies to docker Volume, hcloud Volume and hcloud Server resources");
     },
 };
 

@@ -5,6 +5,7 @@
 // `npm run render` writes it with placeholders for the values that only exist at deploy time.
 import type { HostConfig } from "../model/stack";
 import { yamlText } from "./files";
+import { dataVolumeMount, dockerDataVolumeDropIn, dockerDataVolumeDropInPath, volumeDevicePath } from "./dataVolume";
 
 export interface HostKeyPair {
     readonly privateKey: string;
@@ -22,6 +23,8 @@ export interface CloudInitArgs {
      * instead of trusted blindly. Makes the user data a secret.
      */
     readonly hostKey: HostKeyPair;
+    /** Device of the data volume (render/dataVolume.ts), mounted at dataMountPath before Docker starts. */
+    readonly dataVolumeDevice?: string;
 }
 
 /** What a new server's user data needs that exists only at deploy time. */
@@ -30,11 +33,16 @@ export interface DeployTimeHostValues {
     readonly sshPublicKey: string;
     /** The host key the program generates (a Pulumi secret). */
     readonly hostKey: HostKeyPair;
+    /** Device of the data volume, whose id Hetzner assigns at deploy (with hostMode hetzner and dataVolume). */
+    readonly dataVolumeDevice?: string;
 }
 
 /** The user data of a new server for `host` (one renderer for `pulumi up` and `npm run render`). */
 export function hostCloudInit(host: HostConfig, values: DeployTimeHostValues): string {
-    return renderCloudInit({ user: host.sshUser, sshPublicKeys: [values.sshPublicKey], sshPort: host.sshPort, hostKey: values.hostKey });
+    return renderCloudInit({
+        user: host.sshUser, sshPublicKeys: [values.sshPublicKey], sshPort: host.sshPort, hostKey: values.hostKey,
+        dataVolumeDevice: host.dataVolume ? values.dataVolumeDevice : undefined,
+    });
 }
 
 /**
@@ -48,6 +56,7 @@ export function renderPlaceholders(host: HostConfig): DeployTimeHostValues {
             privateKey: "<ed25519 private host key, generated at deploy, a Pulumi secret>",
             publicKey: "<ed25519 public host key, generated at deploy: pulumi stack output knownHosts>",
         },
+        dataVolumeDevice: volumeDevicePath("<id of the data volume, assigned at deploy>"),
     };
 }
 
@@ -164,7 +173,12 @@ export function renderCloudInit(args: CloudInitArgs): string {
             { path: metadataBlockScriptPath, owner: "root:root", permissions: "0755", content: metadataBlockScript() },
             { path: metadataBlockUnitPath, owner: "root:root", permissions: "0644", content: metadataBlockUnitText() },
             { path: dockerMetadataDropInPath, owner: "root:root", permissions: "0644", content: dockerMetadataDropIn },
+            ...(args.dataVolumeDevice === undefined ? [] : [
+                { path: dockerDataVolumeDropInPath, owner: "root:root", permissions: "0644", content: dockerDataVolumeDropIn },
+            ]),
         ],
+        // The data volume: mounted by the mounts module (before packages, so before Docker exists).
+        ...(args.dataVolumeDevice === undefined ? {} : { mounts: [dataVolumeMount(args.dataVolumeDevice)] }),
         runcmd: [
             // Enabled for boots where nothing starts Docker too: local users stay blocked.
             ["systemctl", "daemon-reload"],

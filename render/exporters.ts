@@ -11,13 +11,15 @@ export const nodeExporterHostMounts = [
 ] as const;
 
 /** node-exporter shares the host network (real interface metrics) but listens only on `listenAddress`. */
-export function nodeExporterCommand(listenAddress: string): string[] {
+export function nodeExporterCommand(listenAddress: string, textfileDirectory?: string): string[] {
     return [
         "--path.procfs=/host/proc",
         "--path.sysfs=/host/sys",
         "--path.rootfs=/host/root",
         `--web.listen-address=${listenAddress}:${containerPorts.nodeExporter}`,
         "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)",
+        // The backup job's metrics (render/backup.ts).
+        ...(textfileDirectory === undefined ? [] : [`--collector.textfile.directory=${textfileDirectory}`]),
     ];
 }
 

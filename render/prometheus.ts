@@ -120,5 +120,7 @@ export function prometheusCommand(m: MonitoringConfig): string[] {
         // No --web.enable-lifecycle: Prometheus sits on the apps' networks, and that flag would let
         // any app container POST /-/quit or /-/reload. Reloads go by SIGHUP (render/swap.ts).
         `--web.listen-address=:${containerPorts.prometheus}`,
+        // The backup job's snapshots (render/backup.ts) go through the TSDB admin API.
+        ...(m.backup ? ["--web.enable-admin-api"] : []),
     ];
 }

@@ -11,6 +11,7 @@ import { probesGroup } from "./probes";
 
 export { fastPath, type FastPath } from "./fastPath";
 import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBootSeconds, watchdogAlert } from "./mixin";
+import { backupRuleGroup } from "./backupRules";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 import { remoteWriteGroup } from "./remoteWriteRules";
 import { fleetJobNames, fleetNodeJobs, fleetRedisJobs, fleetServiceJobs, fleetWatched, hostDownAlert, hostDownRule } from "./fleetScrape";
@@ -411,7 +412,9 @@ export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThre
         return group && watched ? [group(m, t)] : [];
     });
     const remoteWrite = remoteWriteGroup(m, t);
-    return [...services, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup(m)] : [])];
+    // The backup job's metrics reach Prometheus through node-exporter's textfile collector.
+    const backup = m.backup !== undefined && m.nodeExporter.enabled ? [backupRuleGroup(t)] : [];
+    return [...services, ...backup, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup(m)] : [])];
 }
 
 /** Annotation holding the runbook's first step when there is no runbook address to link to. */

@@ -13,6 +13,7 @@ import { dockerGateway, prometheusCommand, renderPrometheus } from "./prometheus
 import { renderRules } from "./rules";
 import { victoriaMetricsCommand } from "./victoriaMetrics";
 import { blackboxCheck, blackboxCommand, blackboxSteps, renderBlackboxConfig } from "./probes";
+import { textfileDir, textfileMount } from "./backup";
 import { alertmanagerSteps, amtoolCheck, grafanaSteps, prometheusSteps, promtoolCheck, type ServiceAccess, type SwapSteps } from "./swap";
 
 /** A host path mounted read-only into a container. */
@@ -80,8 +81,8 @@ const renderers: { readonly [K in SpecKey]: ServiceRenderer } = {
     },
     nodeExporter: {
         // It listens only on the monitoring network's gateway: off every public interface, reachable by Prometheus.
-        command: (m) => nodeExporterCommand(dockerGateway(m.dockerSubnet)),
-        binds: () => [...nodeExporterHostMounts],
+        command: (m) => nodeExporterCommand(dockerGateway(m.dockerSubnet), m.backup ? textfileMount : undefined),
+        binds: (m) => [...nodeExporterHostMounts, ...(m.backup ? [{ hostPath: textfileDir(m), containerPath: textfileMount }] : [])],
     },
     redisExporter: {
         command: (m, instance) => redisExporterCommand(redisTarget(m, instance)),

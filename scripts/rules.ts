@@ -31,6 +31,7 @@ function referenceStack(): MonitoringConfig {
         redis: [{ name: "main", address: "redis:6379" }, { name: "replica", address: "redis-replica:6379" }],
         remoteWrite: [{ name: "central", url: "https://metrics.example.com/api/v1/write" }],
         probes: [{ name: "shop", kind: "http", url: "https://shop.example.com/" }],
+        backupRepository: "/srv/backups/monitoring", backupPassword: "reference-backup-password",
     }).monitoring;
 }
 

@@ -16,6 +16,8 @@ const debianPackage: Readonly<Record<string, string>> = {
     iptables: "iptables",
     ip: "iproute2",
     setpriv: "util-linux",
+    restic: "restic",
+    sqlite3: "sqlite3",
 };
 
 /** Values of `CI` that mean "not CI"; anything else non-empty (true, 1, yes, TRUE…) means CI. */

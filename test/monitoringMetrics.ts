@@ -6,6 +6,7 @@
 import { appMetricDefaults } from "../model/alerts";
 import { appRecordingRules } from "../render/mixin";
 import { allServiceSpecs } from "../model/services";
+import { backupMetrics } from "../model/dataSafety";
 
 /** Series Prometheus creates itself for every target and rule (no exporter involved). */
 export const prometheusSyntheticMetrics = [
@@ -37,6 +38,8 @@ export const monitoringMetrics = {
     ...Object.fromEntries(allServiceSpecs.map((s) => [s.key, s.exportedMetrics])),
     synthetic: prometheusSyntheticMetrics,
     apps: [...appMetrics, ...recordingRuleMetrics],
+    // The backup job's own, through node-exporter's textfile collector (render/backup.ts).
+    backup: Object.values(backupMetrics),
 } as const;
 
 /** Every metric name a dashboard or rule may select. */

@@ -223,7 +223,7 @@ test("ssh: no Hetzner resource at all, and the address is sshHost", async () => 
 });
 
 test("the readiness gate waits for cloud-init, checks Docker, and comes after server and firewall", async () => {
-    const d = await deploy("gate", { hostMode: "hetzner", sshPublicKey: publicKey });
+    const d = await deploy("gate", { hostMode: "hetzner", sshPublicKey: publicKey, dataVolume: false });
     const ready = only(d, "command:remote:Command");
     const create = String(ready.inputs.create);
     assert.match(create, /cloud-init status --wait/);
@@ -255,7 +255,7 @@ test("an IPv6-only server is reached in brackets", async () => {
 });
 
 test("a configured private key is a secret in the connection", async () => {
-    const d = await deploy("keyed", { hostMode: "hetzner", sshPublicKey: publicKey, sshPrivateKey: privateKey });
+    const d = await deploy("keyed", { hostMode: "hetzner", sshPublicKey: publicKey, sshPrivateKey: privateKey, dataVolume: false });
     assert.equal(await pulumi.isSecret(d.host.connection), true);
     const key = d.host.connection.apply((c) => c.privateKey);
     assert.equal(await pulumi.isSecret(key), true);

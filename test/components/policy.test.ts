@@ -255,7 +255,8 @@ describe("the real program for Pulumi.prod.yaml", () => {
         const ports = (grafana.inputs.ports as Record<string, unknown>[]).map(({ ip: _ip, ...rest }) => rest);
         const exposed = { ...argsOf(grafana), props: { ...grafana.inputs, ports } };
         assert.equal((await validate(containersPublishOnLoopbackOnly, exposed)).violations.length, 1);
-        const volume = run.resources.find((r) => r.type === types.volume);
+        // prod keeps its data on the Hetzner data volume (no docker volumes then).
+        const volume = run.resources.find((r) => r.type === types.volume || r.type === "hcloud:index/volume:Volume");
         assert.ok(volume);
         const unprotected = { ...argsOf(volume), opts: { ...argsOf(volume).opts, protect: false } };
         assert.equal((await validate(prodDataProtected, unprotected)).violations.length, 1);

@@ -88,13 +88,10 @@ test("Prometheus keeps 7 days of history, scrapes every 15s and has no lifecycle
     assert.match(String(configFile?.inputs.stdin), /ai-engine:8001/);
 });
 
-test("data lives in named volumes that are protected in prod", () => {
-    const volumes = byType(run, "docker:index/volume:Volume");
-    assert.deepEqual(volumes.map((v) => v.inputs.name).sort(), ["monitoring-prod-alertmanager-data", "monitoring-prod-grafana-data", "monitoring-prod-prometheus-data"]);
-    for (const v of volumes) assert.ok(v.protect, `${String(v.inputs.name)} is not protected`);
-    const prometheus = container("prometheus");
-    const mounts = prometheus?.inputs.volumes as Record<string, unknown>[];
-    assert.ok(mounts.some((m) => m.volumeName === "monitoring-prod-prometheus-data" && m.containerPath === "/prometheus"));
+test("data lives on the data volume, not in Docker volumes on the server's disk (test/components/data-safety.test.ts has the volume)", () => {
+    assert.deepEqual(byType(run, "docker:index/volume:Volume").map((v) => v.inputs.name), []);
+    const mounts = container("prometheus")?.inputs.volumes as Record<string, unknown>[];
+    assert.ok(mounts.some((m) => m.hostPath === "/srv/monitoring-data/prometheus" && m.containerPath === "/prometheus" && m.readOnly !== true));
 });
 
 test("Prometheus and the Redis exporter join the monitoring network and the app's network", () => {

@@ -124,7 +124,8 @@ test("every configured service starts on a checked release: files → swap (chec
         const serviceComponent = run.resources.find((r) => r.name === `monitoring-${service}-service`);
         const waits = [...c.dependencies, ...(serviceComponent?.dependencies ?? [])].map(nameOf);
         assert.ok(waits.includes(`monitoring-${service}-swap`), `${service}'s container does not wait for its swap`);
-        const binds = (c.inputs.volumes as { hostPath?: string; containerPath: string; readOnly?: boolean }[]).filter((v) => v.hostPath !== undefined);
+        // Read-only binds: its data directory on the data volume is the one writable bind.
+        const binds = (c.inputs.volumes as { hostPath?: string; containerPath: string; readOnly?: boolean }[]).filter((v) => v.hostPath !== undefined && v.readOnly === true);
         assert.deepEqual(binds.map((b) => [b.hostPath, b.readOnly]), [[`${prodConfigRoot}/${service}`, true]], `${service} mounts only its release directory`);
     }
     const promCheck = String(commands().find((c) => c.name === "monitoring-prometheus-swap")?.inputs.create);

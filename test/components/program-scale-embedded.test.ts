@@ -4,6 +4,7 @@
 // and a second datasource in the host Grafana's provisioning.
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
+import { dataMountPath } from "../../model/dataSafety";
 import { byType, type ProgramRun, runProgram } from "../harness";
 import { stackRawConfig } from "../../config/stackFiles";
 import { victoriaMetricsDefaults } from "../../model/remoteWrite";
@@ -21,7 +22,7 @@ test("embedded mode creates no Grafana API resource and no Grafana provider", ()
     assert.ok(byType(run, "docker:index/container:Container").some((c) => c.inputs.name === "monitoring-scale-example-grafana"), "Grafana runs on the host");
 });
 
-test("VictoriaMetrics runs pinned, memory-limited, unpublished, on the stack network, with its own retention and a protected volume", () => {
+test("VictoriaMetrics runs pinned, memory-limited, unpublished, on the stack network, with its own retention and its data on the stack's data volume", () => {
     const vm = byType(run, "docker:index/container:Container").find((c) => c.inputs.name === "monitoring-scale-example-victoria-metrics");
     assert.ok(vm);
     assert.deepEqual(vm.inputs.ports ?? [], [], "published nowhere: Prometheus and Grafana reach it on the stack's network");
@@ -30,10 +31,12 @@ test("VictoriaMetrics runs pinned, memory-limited, unpublished, on the stack net
     assert.deepEqual((vm.inputs.networksAdvanced as { name: string }[]).map((n) => n.name), ["monitoring-scale-example"]);
     const image = byType(run, "docker:index/remoteImage:RemoteImage").find((i) => String(i.inputs.name).startsWith("victoriametrics/"));
     assert.match(String(image?.inputs.name), /:v\d+\.\d+\.\d+$/);
-    const volume = byType(run, "docker:index/volume:Volume").find((v) => v.inputs.name === "monitoring-scale-example-victoria-metrics-data");
-    assert.ok(volume);
-    assert.equal(volume.protect, true);
-    assert.ok((vm.inputs.volumes as { volumeName?: string; containerPath: string }[]).some((v) => v.volumeName === "monitoring-scale-example-victoria-metrics-data" && v.containerPath === "/storage"));
+    // On the stack's data volume (dataVolume, on by default for a new Hetzner server), like every service's data.
+    const storage = (vm.inputs.volumes as { hostPath?: string; readOnly?: boolean; containerPath: string }[]).find((v) => v.containerPath === "/storage");
+    assert.equal(storage?.hostPath, `${dataMountPath}/victoria-metrics`, "its data directory on the volume");
+    assert.notEqual(storage?.readOnly, true);
+    const mount = run.resources.find((r) => r.name === "host-data-mount");
+    assert.match(String(mount?.inputs.create ?? mount?.inputs.stdin ?? ""), /victoria-metrics/, "the mount step makes its directory");
 });
 
 test("Prometheus writes to the embedded store first, and the host's Grafana shows it as a second datasource", () => {

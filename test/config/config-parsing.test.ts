@@ -121,7 +121,7 @@ test("retention size, log size, subnet and config root have their shapes", () =>
     for (const ok of ["512MB", "1.5GB", "100B"]) assert.equal(accepted({ retentionSize: ok }).monitoring.prometheus.retentionSize, ok);
     // TB is a unit too; on a Hetzner server the size must also fit its disk, on an SSH host (disk unknown) only the shape counts.
     assert.equal(accepted({ hostMode: "ssh", sshHost: "203.0.113.7", retentionSize: "1TB" }).monitoring.prometheus.retentionSize, "1TB");
-    refused({ retentionSize: "1TB" }, /^retentionSize: 1TB does not fit cx23's 40 GB disk/);
+    refused({ dataVolume: false, retentionSize: "1TB" }, /^retentionSize: 1TB does not fit cx23's 40 GB disk/);
     for (const bad of ["5G", "GB", "5 GB", "x5GB"]) refused({ retentionSize: bad }, /^retentionSize: .* is not a size/);
     for (const ok of ["512k", "10m", "1g"]) assert.equal(accepted({ logMaxSize: ok }).monitoring.logMaxSize, ok);
     for (const bad of ["10MB", "m", "10 m", "10mx"]) refused({ logMaxSize: bad }, /^logMaxSize: .* must look like 10m or 512k$/);

@@ -160,12 +160,12 @@ const refusals: readonly Refusal[] = [
         "/run/monitoring", "/tmp/monitoring", "/var/tmp/x", "/var/lib/docker", "/var/lib/docker/volumes/x", "/root", "/home", "/opt", "/var", "/var/lib", "/srv"]
         .map((dir): Refusal => ({ what: `configRoot ${dir}`, config: { configRoot: dir }, key: "configRoot", fix: /give it a directory of its own, like \/opt\/monitoring/ })),
     // --- issue 11: retentionSize against the disk ---
-    { what: "a retention larger than the disk", config: { retentionSize: "50GB" }, key: "retentionSize", fix: new RegExp(`does not fit cx23's 40 GB disk, which must keep ${hostReservedDiskGb} GB .*; set it to at most 23GB or pick a serverType with a larger disk`) },
-    { what: "a retention that leaves no headroom", config: { retentionSize: "24GB" }, key: "retentionSize", fix: /at most 23GB/ },
+    { what: "a retention larger than the disk", config: { dataVolume: false, retentionSize: "50GB" }, key: "retentionSize", fix: new RegExp(`does not fit cx23's 40 GB disk, which must keep ${hostReservedDiskGb} GB .*; set it to at most 23GB or pick a serverType with a larger disk`) },
+    { what: "a retention that leaves no headroom", config: { dataVolume: false, retentionSize: "24GB" }, key: "retentionSize", fix: /at most 23GB/ },
     // --- receiver types added through model/receivers.ts ---
     { what: "an Opsgenie receiver without its API key", config: receiver({ type: "opsgenie" }), key: "receivers[0].apiKey", fix: /`pulumi config set --secret --path 'receivers\[0\]\.apiKey' <value>`/ },
     { what: "an Opsgenie API URL without the trailing /", config: receiver({ type: "opsgenie", apiKey: "k", apiUrl: "https://api.eu.opsgenie.com" }), key: "receivers[0].apiUrl", fix: /ending in \/; write it like https:\/\/api\.eu\.opsgenie\.com\// },
-    { what: "a retention in TB on the largest shared server", config: { serverType: "cpx62", retentionSize: "1TB" }, key: "retentionSize", fix: /does not fit cpx62's 640 GB disk/ },
+    { what: "a retention in TB on the largest shared server", config: { dataVolume: false, serverType: "cpx62", retentionSize: "1TB" }, key: "retentionSize", fix: /does not fit cpx62's 640 GB disk/ },
 ];
 
 for (const r of refusals) {
@@ -195,9 +195,9 @@ const acceptances: readonly Acceptance[] = [
     { what: "a configRoot with // and .", config: { configRoot: "/opt//vps-monitoring/./" }, check: (c) => assert.equal(c.monitoring.configRoot, "/opt/vps-monitoring") },
     ...["/opt/monitoring", "/srv/monitoring", "/home/deploy/monitoring", "/var/lib/monitoring", "/root/monitoring", "/data/monitoring", "/opt/etc", "/library"]
         .map((dir): Acceptance => ({ what: `configRoot ${dir}`, config: { configRoot: dir }, check: (c) => assert.equal(c.monitoring.configRoot, dir) })),
-    { what: "the largest retention a cx23 leaves room for", config: { retentionSize: "23GB" } },
-    { what: "a retention in MB", config: { retentionSize: "20000MB" } },
-    { what: "a large retention on a large disk", config: { serverType: "ccx63", retentionSize: "800GB" } },
+    { what: "the largest retention a cx23 leaves room for", config: { dataVolume: false, retentionSize: "23GB" } },
+    { what: "a retention in MB", config: { dataVolume: false, retentionSize: "20000MB" } },
+    { what: "a large retention on a large disk", config: { dataVolume: false, serverType: "ccx63", retentionSize: "800GB" } },
     { what: "any retention on an SSH host (its disk is unknown)", config: { hostMode: "ssh", sshHost: "10.92.3.27", retentionSize: "1TB" } },
     ...["deploy", "qt", "_ci-bot", "ops2", "d".repeat(32)].map((user): Acceptance => ({ what: `sshUser ${user}`, config: { sshUser: user } })),
     { what: "root on an existing SSH host", config: { hostMode: "ssh", sshHost: "10.0.0.5", sshUser: "root" } },

@@ -15,6 +15,7 @@ import { type HostConfig } from "../../model/stack";
 import { renderPlaceholders, type DeployTimeHostValues } from "../../render/cloudInit";
 import { projectDir, stackRawConfig } from "../../config/stackFiles";
 import { toolAvailable } from "../externalTools";
+import { volumeDevicePath } from "../../render/dataVolume";
 
 const serverType = "hcloud:index/server:Server";
 /** What the mocked Hetzner API and tls provider return: the deploy-time values. */
@@ -138,6 +139,8 @@ for (const { stack, dir } of stacks) {
             [placeholders.hostKey.privateKey, values.hostKey.privateKey],
             [placeholders.hostKey.publicKey, values.hostKey.publicKey],
             [placeholders.sshPublicKey, values.sshPublicKey],
+            // The data volume's device carries its id (the mock's 1001), which Hetzner assigns at deploy.
+            ...(host.dataVolume ? [[placeholders.dataVolumeDevice ?? "", volumeDevicePath("1001")] as [string, string]] : []),
         ]);
         assert.ok(!rendered.includes("PRIVATE KEY"), "render must not show a private key");
         for (const [placeholder, value] of replacements) {

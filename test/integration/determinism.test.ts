@@ -43,8 +43,9 @@ test("the same configuration registers identical resources with identical inputs
     assert.deepEqual(changed(baseline, again), []);
 });
 
-test("a new Grafana image version changes only Grafana's image and container, never its volume", () => {
+test("a new Grafana image version changes only Grafana's upgrade step, image and container, never its data", () => {
     assert.deepEqual(changed(baseline, upgraded), [
+        "command:remote:Command::monitoring-grafana-service-upgrade",
         "docker:index/container:Container::monitoring-grafana-service-container",
         "docker:index/remoteImage:RemoteImage::monitoring-grafana-service-image",
     ]);

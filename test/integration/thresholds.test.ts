@@ -132,6 +132,10 @@ const probes = {
     tlsCertExpiryCriticalDays: { alert: "TlsCertificateExpiringSoon", severity: "critical", fires: "below", series: (v) => [
         { series: `probe_ssl_earliest_cert_expiry{${probe}}`, at: expiresIn(v) },
     ] },
+    backupMaxAgeHours: { alert: "BackupStale", severity: "warning", fires: "above", series: (v) => [
+        // The backup job's last success, v hours before the evaluation time.
+        { series: `vps_monitoring_backup_last_success_timestamp_seconds{${node}}`, at: constant(evalMinutes * 60 - v * 3600) },
+    ] },
     heartbeatMaxAgeSeconds: { alert: "AppHeartbeatStale", severity: "critical", fires: "above", series: (v) => [
         // A unix-time gauge whose age at the evaluation time is v.
         { series: `bot_heartbeat_seconds{${appSel}}`, at: constant(evalMinutes * 60 - v) },

@@ -116,11 +116,11 @@ test("job names are unique", () => {
 });
 
 test("the command keeps data for the configured time and size, reads its config through current, and has no lifecycle API", () => {
-    const cmd = prometheusCommand(monitoring({ retentionTime: "30d", retentionSize: "20GB" }));
+    const cmd = prometheusCommand(monitoring({ retentionTime: "30d", retentionSize: "12GB" }));
     assert.ok(cmd.includes("--config.file=/etc/prometheus/current/prometheus.yml"));
     assert.ok(cmd.includes("--storage.tsdb.path=/prometheus"));
     assert.ok(cmd.includes("--storage.tsdb.retention.time=30d"));
-    assert.ok(cmd.includes("--storage.tsdb.retention.size=20GB"));
+    assert.ok(cmd.includes("--storage.tsdb.retention.size=12GB"));
     assert.ok(!cmd.some((flag) => flag.startsWith("--web.enable-lifecycle")), "SIGHUP reloads; no HTTP endpoint may stop or reload it");
     assert.ok(cmd.includes("--web.listen-address=:9090"));
 });
