@@ -89,6 +89,13 @@ function single(m: MonitoringConfig, spec: Pick<ServiceSpec, "settings" | "names
     return spec.settings(m) === undefined ? [] : [{ job, names: spec.names(stackNames(m.stack), "") }];
 }
 
+/** Prometheus' per-queue remote_write metrics: exported only while a remote_write queue exists. */
+export const prometheusRemoteQueueMetrics = [
+    "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
+    "prometheus_remote_storage_samples_failed_total",
+    "prometheus_remote_storage_samples_total",
+] as const;
+
 /** Prometheus 3.5 (its own /metrics, job "prometheus"). */
 const prometheusMetrics = [
     "prometheus_config_last_reload_successful",
@@ -98,9 +105,7 @@ const prometheusMetrics = [
     "prometheus_notifications_queue_length",
     "prometheus_notifications_sent_total",
     "prometheus_remote_storage_highest_timestamp_in_seconds",
-    "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
-    "prometheus_remote_storage_samples_failed_total",
-    "prometheus_remote_storage_samples_total",
+    ...prometheusRemoteQueueMetrics,
     "prometheus_rule_evaluation_failures_total",
     "prometheus_rule_group_last_duration_seconds",
     "prometheus_tsdb_compactions_failed_total",
