@@ -127,9 +127,13 @@ export function fleetScrapeConfigs(m: Pick<MonitoringConfig, "hosts">): FleetScr
     return [...agentJobs(pulled, "private-network"), ...agentJobs(pulled, "tls"), ...appJobs(pulled)];
 }
 
-/** Whether the stack watches machines besides itself: then HostDown and its inhibition are rendered. */
+/**
+ * Whether the stack scrapes machines besides itself: then HostDown and its inhibition are rendered.
+ * Push hosts do not count: the monitoring host never sees their `up`, so their HostDown-style
+ * rule (absent_over_time) runs in the store's ruler (README: Growing past one server).
+ */
 export function fleetWatched(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): boolean {
-    return m.hosts.length > 0 || m.hetznerDiscovery !== undefined;
+    return m.hosts.some((h) => h.push !== true) || m.hetznerDiscovery !== undefined;
 }
 
 /** Job names the fleet adds (for TargetDown, which watches every job). */

@@ -8,7 +8,7 @@ import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
 import type { FleetHost } from "../../model/fleet";
 import { agentReloadCommand, renderAgentPrometheus } from "../../render/agent";
-import { fleetScrapeConfigs } from "../../render/fleetScrape";
+import { fleetScrapeConfigs, fleetWatched } from "../../render/fleetScrape";
 
 const m = parseStackConfig("prod", {
     hetznerSshKeyName: "deploy", victoriaMetrics: true,
@@ -70,4 +70,13 @@ test("an agent is never pointed at an address other than loopback", () => {
 test("a pushing host needs a store it can reach", () => {
     const alone = parseStackConfig("prod", { hetznerSshKeyName: "deploy", victoriaMetrics: true }).monitoring;
     assert.throws(() => renderAgentPrometheus(alone, host), /hosts edge-1: push needs a remoteWrite store/);
+});
+
+test("the monitoring host neither scrapes a push host nor renders a HostDown that could never see it", () => {
+    const pulled: FleetHost = { ...host, name: "lan-1", push: false, address: "10.0.0.7", transport: "tls" };
+    assert.deepEqual(fleetScrapeConfigs({ hosts: [host] }), []);
+    const jobs = fleetScrapeConfigs({ hosts: [host, pulled] });
+    assert.ok(jobs.every((j) => j.static_configs.every((c) => c.labels.host === "lan-1")), "only the pulled host is scraped");
+    assert.equal(fleetWatched({ hosts: [host], hetznerDiscovery: undefined }), false);
+    assert.equal(fleetWatched({ hosts: [host, pulled], hetznerDiscovery: undefined }), true);
 });
