@@ -15,10 +15,11 @@ import { stackNames, type ServiceNames } from "../model/names";
 import type { MonitoringConfig } from "../model/stack";
 import { renderedHeader, type RenderedFile, yamlText } from "./files";
 import { fleetAgentDir, hostPort } from "./fleet";
-import { fleetJobs, hostLabelName } from "./fleetScrape";
+import { fleetJobs, hostDownAlertName, hostLabelName } from "./fleetScrape";
 import { shellQuote } from "./hostCommands";
 import { externalLabels, prometheusConfigFile } from "./prometheus";
 import { targetConfig } from "./remoteWrite";
+import { runbookAnnotation } from "./rules";
 
 /** Where the agent keeps its WAL (a Docker volume): unsent samples survive a restart there. */
 export const agentDataPath = containerPaths.prometheusData;
@@ -124,4 +125,33 @@ export function renderAgentPrometheus(m: MonitoringConfig, host: FleetHost): Ren
 export function agentReloadCommand(names: ServiceNames): string {
     const container = shellQuote(names.container);
     return `if [ "$(docker inspect -f '{{.State.Running}}' ${container} 2>/dev/null)" = true ]; then docker kill --signal=HUP ${container} >/dev/null; fi`;
+}
+
+/** How long a push host may send nothing before its HostDown fires in the store's ruler. */
+export const pushHostSilentWindow = "5m";
+
+/** Where `npm run render` writes the rules for the store's ruler (relative to its output directory). */
+export const storeRulerRulesPath = "store-ruler/push-hosts.yml";
+
+/**
+ * The HostDown of push hosts, for the store's ruler (vmalert, Mimir's ruler, Grafana Cloud): the
+ * monitoring host never scrapes them, so its own HostDown cannot see them. One rule per host,
+ * since `absent_over_time` carries only the labels of its selector's equality matchers; the
+ * stack's `environment` keeps another stack's host of the same name from standing in for it.
+ * Undefined without push hosts.
+ */
+export function pushHostRules(m: MonitoringConfig): string | undefined {
+    const pushed = m.hosts.filter((h) => h.push === true);
+    if (pushed.length === 0) return undefined;
+    const rules = pushed.map((h) => ({
+        alert: hostDownAlertName,
+        expr: `absent_over_time(up{job="${fleetJobs.node["private-network"]}",${hostLabelName}="${h.name}",environment="${m.environment}"}[${pushHostSilentWindow}])`,
+        labels: { severity: "critical" },
+        annotations: {
+            summary: `Host ${h.name} has pushed nothing for ${pushHostSilentWindow}`,
+            description: `No sample of ${h.name}'s node-exporter reached the store for ${pushHostSilentWindow}: the machine, its network, its agent Prometheus or its credentials for the store are gone.`,
+            ...runbookAnnotation(hostDownAlertName, m.runbookBaseUrl),
+        },
+    }));
+    return renderedHeader + yamlText({ groups: [{ name: "push-hosts", rules }] });
 }

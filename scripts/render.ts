@@ -9,7 +9,7 @@ import { hostCloudInit, renderPlaceholders } from "../render/cloudInit";
 import { renderStackFiles } from "../render";
 import { deployedPath } from "../render/files";
 import { fleetSummary } from "../render/fleet";
-import { renderAgentPrometheus } from "../render/agent";
+import { pushHostRules, renderAgentPrometheus, storeRulerRulesPath } from "../render/agent";
 import { currentRelease } from "../model/catalog";
 import { stackDashboards } from "../config/dashboards";
 import { repositoryOrigin } from "../config/program";
@@ -40,6 +40,8 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
     for (const host of m.hosts.filter((h) => h.push)) {
         for (const f of renderAgentPrometheus(m, host).files.filter((x) => !x.secret)) write(`fleet/${host.name}/${f.path}`, f.content);
     }
+    const storeRules = pushHostRules(m);
+    if (storeRules !== undefined) write(storeRulerRulesPath, storeRules);
     if (config.host.mode === "hetzner") {
         // The deployed user data, with placeholders where it holds values made at deploy time.
         write(cloudInitRenderPath, hostCloudInit(config.host, renderPlaceholders(config.host)));
