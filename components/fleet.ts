@@ -7,14 +7,16 @@ import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { containerUids } from "../model/catalog";
 import type { FleetHost, PrivateNetworkConfig } from "../model/fleet";
 import type { MonitoringConfig } from "../model/stack";
 import { hostKeyOptions } from "../render/access";
+import { agentDataPath, agentPrometheusMemoryMb, agentReloadCommand, renderAgentPrometheus } from "../render/agent";
 import {
-    type AgentTlsMaterial, agentFilesFor, fleetAgentLabel, fleetAgents, fleetReadinessScript, monitoringPrivateIp, prometheusFleetFiles, tlsMaterialLayout,
+    type AgentTlsMaterial, agentFilesFor, fleetAgentDir, fleetAgentLabel, fleetAgents, fleetReadinessScript, monitoringPrivateIp, prometheusFleetFiles, tlsMaterialLayout,
 } from "../render/fleet";
 import { sshDockerHost } from "../render/hostCommands";
-import type { HostShell } from "./hostShell";
+import { hostCommand, type HostShell } from "./hostShell";
 import { type HostFile, RemoteFiles } from "./remoteFiles";
 import { Service } from "./service";
 
@@ -126,10 +128,15 @@ export interface FleetHostAgentsArgs {
     readonly attachment?: pulumi.Resource;
 }
 
-/** One fleet host's agents: readiness gate, Docker provider, files, and the exporters' containers. */
+/**
+ * One fleet host's agents: readiness gate, Docker provider, files, and the exporters' containers;
+ * on a push host also Prometheus in agent mode (render/agent.ts) with its files and reload.
+ */
 export class FleetHostAgents extends pulumi.ComponentResource {
     readonly provider: docker.Provider;
     readonly services: Service[];
+    /** The agent-mode Prometheus of a push host. */
+    readonly prometheusAgent?: Service;
 
     constructor(name: string, args: FleetHostAgentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vps-monitoring:fleet:FleetHostAgents", name, {}, opts);
@@ -191,7 +198,44 @@ export class FleetHostAgents extends pulumi.ComponentResource {
                 dependsOn: [ready, ...(files?.commands ?? [])],
             }, { parent: this, providers: [this.provider] });
         });
+        if (host.push) this.prometheusAgent = this.pushAgent(name, m, host, shell, ready);
         this.registerOutputs({ dockerHost: this.provider.urn });
+    }
+
+    /**
+     * Prometheus in agent mode beside the exporters: same image as the monitoring host's, host
+     * network (its targets are on the host's loopback) with its API on loopback only, the WAL on a
+     * Docker volume, its config and remote_write credentials as files, re-read on SIGHUP when they change.
+     */
+    private pushAgent(name: string, m: MonitoringConfig, host: FleetHost, shell: HostShell, ready: pulumi.Resource): Service {
+        const agent = renderAgentPrometheus(m, host);
+        const files = new RemoteFiles(`${name}-prometheus-agent-files`, {
+            shell, root: `${m.configRoot}/${fleetAgentDir}`, files: agent.files,
+        }, { parent: this, dependsOn: [ready] });
+        const service = new Service(`${name}-prometheus-agent`, {
+            image: m.prometheus.image,
+            names: agent.names,
+            memoryMb: agentPrometheusMemoryMb,
+            command: agent.command,
+            healthcheck: agent.healthcheck,
+            hostNetwork: true,
+            hostPid: false,
+            user: String(containerUids.prometheus),
+            binds: agent.binds,
+            // The WAL is a buffer for a store that is down, not history: removing the host may drop it.
+            dataPath: agentDataPath,
+            protectData: false,
+            labels: { [fleetAgentLabel]: host.name },
+            logMaxSize: m.logMaxSize, logMaxFiles: m.logMaxFiles,
+            dependsOn: [ready, ...files.commands],
+        }, { parent: this, providers: [this.provider] });
+        const anySecret = agent.files.some((f) => f.secret);
+        hostCommand(`${name}-prometheus-agent-reload`, shell, {
+            create: agentReloadCommand(agent.names),
+            triggers: [anySecret ? pulumi.secret(files.digest) : files.digest],
+            logging: "stderr",
+        }, { parent: this, dependsOn: [service.container, ...files.commands] });
+        return service;
     }
 }
 

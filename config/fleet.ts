@@ -3,11 +3,11 @@
 // problem names its key and index (`hosts[1].ssh.hostKey: …`) and says the fix.
 import { z } from "zod";
 import type { FleetHost, FleetTransport, PrivateNetworkConfig } from "../model/fleet";
-import { fleetAgentPorts } from "../model/fleet";
+import { fleetAgentPorts, pushAgentPrometheusPort, pushHostAgentAddress } from "../model/fleet";
 import type { HostMode } from "../model/stack";
 import { labelNamePattern } from "../render/promql";
 import { hetznerNetworkZone, monitoringPrivateIp } from "../render/fleet";
-import { checkedText, flag, item, list, oneOf, optional, optionalText, text, wholeNumber } from "./fields";
+import { checkedText, flag, item, list, oneOf, optional, optionalText, wholeNumber } from "./fields";
 import { ipv4CidrBounds, ipv4InCidr, ipv4ToNumber, isIpv4Address, isIpv4Cidr, isIpv6Address, isPrivateAddress, isUnspecifiedAddress } from "./units";
 
 /** RFC 1123 host names, as for sshHost. */
@@ -62,9 +62,11 @@ const fleetAppSchema = item({
 /** One `hosts` item as written; transport and the checks across fields come in `resolveFleet`. */
 export const fleetHostSchema = item({
     name: checkedText((v) => hostNameLabelPattern.test(v), "is not a usable host name; use letters, digits, ., _ and - (at most 63), e.g. bot-primary"),
-    address: text,
+    /** Required, except on a push host (which has none: its agents listen on loopback). */
+    address: optionalText,
     labels: fleetLabels,
     agents: flag(true),
+    push: flag(false),
     ssh: optional(sshSchema),
     hetznerServerId: optional(wholeNumber(0, 1, Number.MAX_SAFE_INTEGER)),
     transport: optional(oneOf(["private-network", "tls"], "tls", "must be private-network or tls")),
@@ -86,6 +88,8 @@ export interface FleetContext {
     readonly location: string;
     /** The monitoring host's own `host` label: no fleet host may take it. */
     readonly hostLabel: string;
+    /** How many `remoteWrite` stores the user named (a push host needs one: the embedded store is not reachable). */
+    readonly remoteWriteStores: number;
 }
 
 export interface ParsedFleet {
@@ -141,7 +145,10 @@ export function resolveFleet(raw: readonly RawFleetHost[], keys: PrivateNetworkK
     const hosts = raw.map((h, i): FleetHost => {
         const key = `hosts[${i}]`;
         const check = (ok: boolean, problem: string) => { if (!ok) problems.push(problem); };
-        const address = h.address;
+        if (h.push) return resolvePushHost(h, key, check, context);
+        check(h.address !== undefined, `${key}.address: required; the address the monitoring host scrapes this host at (private-network, LAN or VPN), ` +
+            "or set push: true for a host it cannot reach");
+        const address = h.address ?? "";
         check(address === "" || hostNamePattern.test(address) || isIp(address),
             `${key}.address: "${address}" is not an IP address or host name; write it like 10.92.3.27`);
         check(!isUnspecifiedAddress(address), `${key}.address: "${address}" means every interface; name the one address the monitoring host reaches, e.g. 10.92.3.27`);
@@ -202,11 +209,57 @@ export function resolveFleet(raw: readonly RawFleetHost[], keys: PrivateNetworkK
     });
     const names = hosts.map((h) => h.name);
     names.forEach((n, i) => { if (names.indexOf(n) !== i) problems.push(`hosts[${i}].name: "${n}" is used twice; every host needs its own name (it is the host label)`); });
-    const addresses = hosts.map((h) => h.address);
-    addresses.forEach((a, i) => { if (addresses.indexOf(a) !== i) problems.push(`hosts[${i}].address: ${a} is also hosts[${addresses.indexOf(a)}]'s address`); });
+    // Every push host's agents are on its own loopback: only pulled hosts' addresses must differ.
+    const addresses = hosts.map((h) => (h.push ? undefined : h.address));
+    addresses.forEach((a, i) => { if (a !== undefined && addresses.indexOf(a) !== i) problems.push(`hosts[${i}].address: ${a} is also hosts[${addresses.indexOf(a)}]'s address`); });
     const serverIds = hosts.map((h) => h.hetznerServerId).filter((id) => id !== undefined);
     serverIds.forEach((id, i) => { if (serverIds.indexOf(id) !== i) problems.push(`hosts: hetznerServerId ${id} is given twice`); });
     return { hosts, privateNetwork, problems };
+}
+
+/**
+ * A host the monitoring host cannot reach (`push: true`): it runs Prometheus in agent mode beside
+ * its exporters and remote-writes to the user's stores. So it needs the deployed agents (and SSH
+ * to deploy them, at `ssh.address`), and a `remoteWrite` store: the monitoring host's Prometheus
+ * and VictoriaMetrics listen on its loopback only. It has no `address`: its agents listen on
+ * 127.0.0.1 (pushHostAgentAddress), where only the agent Prometheus beside them scrapes them
+ * over plain HTTP, so it has no `transport` either and is never on the private network.
+ */
+function resolvePushHost(h: RawFleetHost, key: string, check: (ok: boolean, problem: string) => void, context: FleetContext): FleetHost {
+    check(h.name !== context.hostLabel, `${key}.name: "${h.name}" is the monitoring host's own host label; name the host differently`);
+    check(h.agents, `${key}.agents: a push host runs Prometheus in agent mode beside its exporters, which the deploy puts there; set agents to true (with ssh), or remove push`);
+    check(context.remoteWriteStores > 0,
+        `${key}.push: a push host needs a remoteWrite store it can reach: the monitoring host's Prometheus and VictoriaMetrics listen on its loopback only; ` +
+        "add an external store (VictoriaMetrics, Mimir, Grafana Cloud…) to remoteWrite, or remove push and let the monitoring host scrape the host");
+    check(h.address === undefined,
+        `${key}.address: a push host is never reached at an address: its agents listen on ${pushHostAgentAddress} for the agent Prometheus beside them; ` +
+        "remove address and give the address the deploy reaches over SSH as ssh.address");
+    check(h.transport === undefined, `${key}.transport: a push host is not scraped by the monitoring host, so it has no transport; remove it`);
+    check(h.hetznerServerId === undefined,
+        `${key}.hetznerServerId: a host on the stack's private network is reachable by the monitoring host; remove push to have it scraped, or remove hetznerServerId`);
+    check(h.ssh !== undefined && h.ssh.address !== undefined,
+        `${key}.ssh.address: required on a push host (it has no address to fall back to); the public address or name the deploy reaches over SSH, e.g. edge1.example.com`);
+    check(h.ssh === undefined || h.ssh.hostKey !== undefined,
+        `${key}.ssh.hostKey: required, so the deploy never trusts a key on first use; take it from \`ssh-keyscan -t ed25519 ${h.ssh?.address ?? "<ssh.address>"}\` and check it out of band`);
+    const redisNames = h.redis.map((r) => r.name);
+    redisNames.forEach((n, j) => check(redisNames.indexOf(n) === j, `${key}.redis[${j}].name: "${n}" is used twice on this host; names must be unique per host`));
+    const jobs = h.apps.map((a) => a.job);
+    jobs.forEach((job, j) => check(jobs.indexOf(job) === j, `${key}.apps[${j}].job: "${job}" is used twice on this host`));
+    const ports = fleetAgentPorts(h);
+    const taken = [ports.nodeExporter, ...ports.redisExporters, pushAgentPrometheusPort];
+    h.apps.forEach((a, j) => check(!taken.includes(a.port),
+        `${key}.apps[${j}].port: ${a.port} is taken on this host (node-exporter ${ports.nodeExporter}, agent Prometheus ${pushAgentPrometheusPort}, ` +
+        `Redis exporters from ${ports.redisExporters[0] ?? "-"}); the app must use another port`));
+    return {
+        name: h.name, address: pushHostAgentAddress, labels: h.labels, agents: h.agents, push: true,
+        ssh: h.ssh && h.ssh.hostKey !== undefined && h.ssh.address !== undefined
+            ? { user: h.ssh.user, port: h.ssh.port, hostKey: h.ssh.hostKey.trim(), address: h.ssh.address }
+            : undefined,
+        // Plain HTTP: the agents and their only scraper share the host's loopback.
+        transport: "private-network",
+        redis: h.redis.map((r) => ({ name: r.name, port: r.port, ...(r.password === undefined ? {} : { password: r.password }) })),
+        apps: h.apps,
+    };
 }
 
 export const fleetHostsSchema = list(fleetHostSchema);

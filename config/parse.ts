@@ -457,7 +457,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
         enabled: r.boolean("privateNetwork", false),
         ipRange: r.string("privateNetworkRange", "10.92.0.0/16"),
         subnetRange: r.string("privateSubnetRange", "10.92.0.0/24"),
-    }, { mode, location, hostLabel });
+    }, { mode, location, hostLabel, remoteWriteStores: remote.remoteWrite.length });
     r.problems.push(...fleet.problems);
     const runbookBaseUrl = r.optionalString("runbookBaseUrl");
     r.check(runbookBaseUrl === undefined || runbookBasePattern.test(runbookBaseUrl),

@@ -56,9 +56,18 @@ export interface FleetHost {
      * The monitoring host cannot reach this machine (behind NAT, another provider): it runs
      * Prometheus in agent mode, scraping its own agents and pushing to the stack's `remoteWrite`
      * stores (render/agent.ts), instead of being scraped. Optional (issue 15); unset means pulled.
+     * A push host's `address` is `pushHostAgentAddress` (its agents listen on loopback, only the
+     * agent Prometheus beside them scrapes them) and its `transport` is `private-network` (plain
+     * HTTP, which on loopback needs no TLS); `ssh.address` is where the deploy reaches it.
      */
     readonly push?: boolean;
 }
+
+/** Where a push host's agents listen, and so what its agent Prometheus scrapes: loopback only. */
+export const pushHostAgentAddress = "127.0.0.1";
+
+/** Where a push host's agent Prometheus answers (its API, on that loopback address): no app there may take it. */
+export const pushAgentPrometheusPort = containerPorts.prometheus;
 
 /** The stack's private network on Hetzner (created only when the monitoring host is created or adopted there). */
 export interface PrivateNetworkConfig {

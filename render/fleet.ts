@@ -2,7 +2,9 @@
 // (TLS and basic auth), the files written to each host, the private network's addresses and the
 // readiness script. Pure: config in, text out. components/fleet.ts places these.
 import { containerUids } from "../model/catalog";
-import { type FleetHost, type FleetRedis, type PrivateNetworkConfig, fleetAgentPorts, fleetAgentUser, fleetScrapeFiles } from "../model/fleet";
+import {
+    type FleetHost, type FleetRedis, type PrivateNetworkConfig, fleetAgentPorts, fleetAgentUser, fleetScrapeFiles, pushAgentPrometheusPort,
+} from "../model/fleet";
 import { stackNames, type ServiceNames } from "../model/names";
 import { ipv4CidrBounds, isPrivateAddress, isUnspecifiedAddress, numberToIpv4 } from "../config/units";
 import { nodeExporterHostMounts } from "./exporters";
@@ -227,7 +229,9 @@ export function fleetSummary(stack: string, configRoot: string, hosts: readonly 
     for (const host of hosts) {
         const labels = Object.entries(host.labels).map(([k, v]) => `${k}=${v}`).join(", ");
         const attached = host.hetznerServerId === undefined ? "" : `, Hetzner server ${host.hetznerServerId} attached at ${host.address}`;
-        lines.push(`  ${host.name} ${host.address} (transport ${host.transport}${attached}${labels ? `; labels ${labels}` : ""})`);
+        lines.push(host.push
+            ? `  ${host.name} (push: not scraped by the monitoring host; its agent-mode Prometheus remote-writes to the stack's remoteWrite stores${labels ? `; labels ${labels}` : ""})`
+            : `  ${host.name} ${host.address} (transport ${host.transport}${attached}${labels ? `; labels ${labels}` : ""})`);
         if (host.ssh) {
             lines.push(`    deploy: Docker over ssh://${host.ssh.user}@${hostPort(host.ssh.address ?? host.address, host.ssh.port)}, host key pinned (${host.ssh.hostKey.split(" ")[0]})`);
         }
@@ -238,6 +242,10 @@ export function fleetSummary(stack: string, configRoot: string, hosts: readonly 
             lines.push(`    agent ${agent.names.container}: ${host.transport === "tls" ? "https" : "http"}://${hostPort(host.address, agent.port)}${watches}, host network, listening on ${host.address} only`);
             const files = agentFilesFor(agent, host.transport === "tls" ? tlsMaterialLayout : undefined);
             for (const f of files) lines.push(`      ${agent.dir}/${f.path} (mode ${f.secret ? "0400" : "0444"}, uid ${f.owner}, written by pulumi up)`);
+        }
+        if (host.push) {
+            lines.push(`    agent Prometheus (agent mode): host network, API on ${hostPort(host.address, pushAgentPrometheusPort)} only, ` +
+                `config ${configRoot}/${fleetAgentDir}/prometheus/prometheus.yml, remote_write credentials as files beside it (mode 0400), WAL on a Docker volume`);
         }
         for (const app of host.apps) lines.push(`    app ${app.job}: ${hostPort(host.address, app.port)}${app.metricsPath}`);
     }

@@ -117,14 +117,23 @@ function appJobs(hosts: readonly FleetHost[]): FleetScrapeConfig[] {
     return [...byJob].map(([job, e]) => ({ job_name: job, metrics_path: e.metricsPath, static_configs: e.configs }));
 }
 
-/** Every fleet scrape job, in a fixed order: private-network agents, TLS agents, then apps. */
+/**
+ * Every fleet scrape job, in a fixed order: private-network agents, TLS agents, then apps. Push
+ * hosts are left out: the monitoring host cannot reach them (their agent Prometheus scrapes them,
+ * render/agent.ts), so neither their targets nor HostDown are seen here.
+ */
 export function fleetScrapeConfigs(m: Pick<MonitoringConfig, "hosts">): FleetScrapeConfig[] {
-    return [...agentJobs(m.hosts, "private-network"), ...agentJobs(m.hosts, "tls"), ...appJobs(m.hosts)];
+    const pulled = m.hosts.filter((h) => h.push !== true);
+    return [...agentJobs(pulled, "private-network"), ...agentJobs(pulled, "tls"), ...appJobs(pulled)];
 }
 
-/** Whether the stack watches machines besides itself: then HostDown and its inhibition are rendered. */
+/**
+ * Whether the stack scrapes machines besides itself: then HostDown and its inhibition are rendered.
+ * Push hosts do not count: the monitoring host never sees their `up`, so their HostDown-style
+ * rule (absent_over_time) runs in the store's ruler (README: Growing past one server).
+ */
 export function fleetWatched(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): boolean {
-    return m.hosts.length > 0 || m.hetznerDiscovery !== undefined;
+    return m.hosts.some((h) => h.push !== true) || m.hetznerDiscovery !== undefined;
 }
 
 /** Job names the fleet adds (for TargetDown, which watches every job). */

@@ -9,6 +9,7 @@ import { hostCloudInit, renderPlaceholders } from "../render/cloudInit";
 import { renderStackFiles } from "../render";
 import { deployedPath } from "../render/files";
 import { fleetSummary } from "../render/fleet";
+import { pushHostRules, renderAgentPrometheus, storeRulerRulesPath } from "../render/agent";
 import { currentRelease } from "../model/catalog";
 import { stackDashboards } from "../config/dashboards";
 import { repositoryOrigin } from "../config/program";
@@ -35,6 +36,12 @@ export function renderStack(stack: string, outDir: string, stackDir = projectDir
     };
     // One folder stands for configRoot whatever it is (SUMMARY.txt names the real path).
     for (const f of files.filter((x) => !x.secret)) write(`monitoring/${f.path}`, f.content);
+    // A push host's agent-mode Prometheus: its files below <configRoot>/agent on that host.
+    for (const host of m.hosts.filter((h) => h.push)) {
+        for (const f of renderAgentPrometheus(m, host).files.filter((x) => !x.secret)) write(`fleet/${host.name}/${f.path}`, f.content);
+    }
+    const storeRules = pushHostRules(m);
+    if (storeRules !== undefined) write(storeRulerRulesPath, storeRules);
     if (config.host.mode === "hetzner") {
         // The deployed user data, with placeholders where it holds values made at deploy time.
         write(cloudInitRenderPath, hostCloudInit(config.host, renderPlaceholders(config.host)));

@@ -51,6 +51,8 @@ test("the store's password reaches Prometheus and Grafana only as secret files",
     const password = String(remoteWrite[0].password);
     const holders = run.resources.filter((r) => Object.entries(r.inputs).some(([, v]) => JSON.stringify(v).includes(password)));
     assert.deepEqual(holders.map((r) => r.name).sort(), [
+        // The push host's agent Prometheus writes to the same store.
+        "fleet-edge-1-prometheus-agent-files-prometheus/secrets/remote-write-central-password",
         "monitoring-grafana-files-grafana/secrets/datasource-central-basicAuthPassword",
         "monitoring-prometheus-files-prometheus/secrets/remote-write-central-password",
     ]);

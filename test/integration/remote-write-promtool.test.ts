@@ -11,7 +11,7 @@ import { containerPaths } from "../../model/catalog";
 import { renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
 import { renderAgentPrometheus } from "../../render/agent";
-import { fleetScrapeFiles, type FleetHost } from "../../model/fleet";
+import type { FleetHost } from "../../model/fleet";
 import { forDebianPrometheus, prometheusSecrets } from "../../rehearsal/skew";
 import { spawnSync } from "node:child_process";
 import { toolAvailable } from "../externalTools";
@@ -58,12 +58,13 @@ test("promtool 2.42 accepts the rendered prometheus.yml with remote_write, rules
 test("promtool 2.42 accepts the agent-mode prometheus.yml in agent mode (no rules, no alerting)", (t) => {
     if (!toolAvailable(t, "promtool")) return;
     inTempDir("agent-check", (dir) => {
-        const host: FleetHost = { name: "edge-1", address: "10.0.0.7", labels: {}, agents: true, transport: "tls", redis: [], apps: [], push: true };
+        const host: FleetHost = {
+            name: "edge-1", address: "127.0.0.1", labels: { role: "edge" }, agents: true, transport: "private-network", push: true,
+            redis: [{ name: "cache", port: 6379 }], apps: [{ job: "api", port: 8000, metricsPath: "/metrics" }],
+        };
         const rendered = renderAgentPrometheus(m, host);
         const hostDir = path.join(dir, "prometheus");
-        const files = [...rendered.files,
-            { path: `prometheus/${fleetScrapeFiles.caCert}`, content: "", secret: false }, { path: `prometheus/${fleetScrapeFiles.password}`, content: "pw", secret: true }];
-        for (const f of files) {
+        for (const f of rendered.files) {
             const target = path.join(dir, f.path);
             fs.mkdirSync(path.dirname(target), { recursive: true });
             fs.writeFileSync(target, f.content.replaceAll(`${containerPaths.prometheusConfigDir}/`, `${hostDir}/`));

@@ -19,6 +19,7 @@ import { embeddedStoreName } from "../../model/remoteWrite";
 import { serviceSpecs } from "../../model/services";
 import type { MonitoringConfig } from "../../model/stack";
 import { agentDataPath, renderAgentPrometheus } from "../../render/agent";
+import { fleetJobs } from "../../render/fleetScrape";
 import { externalLabels, prometheusCommand, prometheusConfigFile, renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
 import { renderedSingle } from "../../render/services";
@@ -173,7 +174,7 @@ test("rehearsal: an agent-mode Prometheus pushes a fleet host's node-exporter in
     writeFiles(root, [...rendered.files]);
     const main = path.join(root, prometheusConfigFile);
     // The fleet host's exporter port (9100) is this machine's node-exporter on a free port; the central store is the loopback one.
-    const config = fs.readFileSync(main, "utf8").replace(`${edge.address}:9100`, `127.0.0.1:${nePort}`).replace(/scrape_interval: 15s/, "scrape_interval: 1s").replace(/scrape_timeout: 10s/, "scrape_timeout: 1s");
+    const config = fs.readFileSync(main, "utf8").replace(`- ${edge.address}:9100`, `- 127.0.0.1:${nePort}`).replace(/scrape_interval: 15s/, "scrape_interval: 1s").replace(/scrape_timeout: 10s/, "scrape_timeout: 1s");
     fs.writeFileSync(main, rewriteRemoteWrite(config, new Map([[central, `${vmUrl}/api/v1/write`]])));
     const agentPort = await freePort();
     const args = forDebianAgent(rewriteCommand(rendered.command, `127.0.0.1:${agentPort}`, new Map([
@@ -183,10 +184,11 @@ test("rehearsal: an agent-mode Prometheus pushes a fleet host's node-exporter in
     launch(agent, "prometheus", args, root);
     await ready(agent, 30_000, () => httpOk(`http://127.0.0.1:${agentPort}/-/ready`));
     const series = await waitFor(async () => {
-        const found = await victoriaMetricsRaw(vmUrl, 'node_load1{job="node"}', nowS() - 60, nowS());
+        const found = await victoriaMetricsRaw(vmUrl, `node_load1{job="${fleetJobs.node["private-network"]}"}`, nowS() - 60, nowS());
         return [...found.keys()].map((k) => Object.fromEntries(JSON.parse(k) as [string, string][])).find((l) => l.host === edge.name);
     }, 60_000, "the pushed node_load1 of edge-1 in the store");
     assert.equal(series.environment, "rehearsal");
     assert.equal(series.role, "edge", "the fleet host's own labels come along");
-    assert.equal(series.job, "node");
+    assert.equal(series.job, fleetJobs.node["private-network"], "the job name a pulled host's node-exporter has");
+    assert.equal(series.instance, "edge-1:9100");
 });
