@@ -163,3 +163,25 @@ async function settled(count: () => number, deadlineMs = 10_000): Promise<void> 
 export function byType(run: ProgramRun, type: string): Registration[] {
     return run.resources.filter((r) => r.type === type);
 }
+
+/** runProgram, and what the program printed with pulumi.log.warn (under mocks there is no engine: it goes to console.warn). */
+export async function runProgramWithWarnings(...args: Parameters<typeof runProgram>): Promise<{ readonly run: ProgramRun; readonly warnings: readonly string[] }> {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (...parts: unknown[]) => { warnings.push(parts.map(String).join(" ")); };
+    try {
+        return { run: await runProgram(...args), warnings };
+    } finally {
+        console.warn = original;
+    }
+}
+
+/** Every resource input (outside its secret inputs) holding one of `secrets` in plain text, as "<what> in <type> <name>.<input>". */
+export function plaintextSecrets(run: ProgramRun, secrets: Readonly<Record<string, string>>): string[] {
+    return run.resources.flatMap((r) => Object.entries(r.inputs)
+        .filter(([key]) => !r.secretInputs.includes(key))
+        .flatMap(([key, value]) => {
+            const text = JSON.stringify(value);
+            return Object.entries(secrets).filter(([, secret]) => text.includes(secret)).map(([what]) => `${what} in ${r.type} ${r.name}.${key}`);
+        }));
+}

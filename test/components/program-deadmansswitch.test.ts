@@ -2,21 +2,15 @@
 // nudge, and no blackbox exporter (program-probes.test.ts is the other side).
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { byType, type ProgramRun, runProgram } from "../harness";
+import { byType, runProgramWithWarnings, type ProgramRun } from "../harness";
 import { stackRawConfig } from "../../config/stackFiles";
 
-const warnings: string[] = [];
+let warnings: readonly string[] = [];
 let run: ProgramRun;
 
 before(async () => {
-    const original = console.warn;
-    console.warn = (...args: unknown[]) => { warnings.push(args.map(String).join(" ")); };
-    try {
-        const receivers = (stackRawConfig("prod").receivers as Record<string, unknown>[]).map((r) => ({ ...r, botToken: "123456:TEST" }));
-        run = await runProgram("prod", { receivers, deadMansSwitchUrl: "https://hc-ping.example/TEST" }, ["receivers", "deadMansSwitchUrl"]);
-    } finally {
-        console.warn = original;
-    }
+    const receivers = (stackRawConfig("prod").receivers as Record<string, unknown>[]).map((r) => ({ ...r, botToken: "123456:TEST" }));
+    ({ run, warnings } = await runProgramWithWarnings("prod", { receivers, deadMansSwitchUrl: "https://hc-ping.example/TEST" }, ["receivers", "deadMansSwitchUrl"]));
 });
 
 test("with deadMansSwitchUrl set, `pulumi up` prints no dead man's switch warning", () => {

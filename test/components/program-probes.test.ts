@@ -5,7 +5,7 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { load } from "js-yaml";
-import { byType, type ProgramRun, type Registration, runProgram } from "../harness";
+import { byType, runProgramWithWarnings, type ProgramRun, type Registration } from "../harness";
 import { stackRawConfig } from "../../config/stackFiles";
 import { deadMansSwitchNudge } from "../../config/nudges";
 import { blackboxExporterDefaults } from "../../model/services";
@@ -15,19 +15,12 @@ const probes = [
     { name: "shop", kind: "http", url: "https://shop.example.com/health", validStatusCodes: [200], bodyRegex: "ok" },
     { name: "db", kind: "tcp", target: "db.example.com:5432" },
 ];
-const warnings: string[] = [];
+let warnings: readonly string[] = [];
 let run: ProgramRun;
 
 before(async () => {
-    // Under mocks there is no engine: pulumi.log.warn writes to console.warn.
-    const original = console.warn;
-    console.warn = (...args: unknown[]) => { warnings.push(args.map(String).join(" ")); };
-    try {
-        const receivers = (stackRawConfig("prod").receivers as Record<string, unknown>[]).map((r) => ({ ...r, botToken: "123456:TEST" }));
-        run = await runProgram("prod", { receivers, probes }, ["receivers"]);
-    } finally {
-        console.warn = original;
-    }
+    const receivers = (stackRawConfig("prod").receivers as Record<string, unknown>[]).map((r) => ({ ...r, botToken: "123456:TEST" }));
+    ({ run, warnings } = await runProgramWithWarnings("prod", { receivers, probes }, ["receivers"]));
 });
 
 const blackbox = (): Registration | undefined =>

@@ -10,6 +10,7 @@ import { ConfigError, parseStackConfig, undecryptedSecret, type ParseOptions } f
 import { receiverTypes, type Receiver } from "../../model/receivers";
 import { durationMs, isIpv4Cidr, isIpv6Cidr } from "../../config/units";
 import { containerMemoryMb, type StackConfig } from "../../model/stack";
+import { refusalProblems } from "../configProblems";
 
 const sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample user@laptop";
 
@@ -19,13 +20,7 @@ function parse(raw: Record<string, unknown> = {}, options?: ParseOptions): Stack
 
 /** The problems a config is refused with (fails when it is accepted). */
 function problems(raw: Record<string, unknown>, options?: ParseOptions): readonly string[] {
-    try {
-        parse(raw, options);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems;
-    }
-    assert.fail(`config ${JSON.stringify(raw)} was accepted`);
+    return refusalProblems(() => parse(raw, options), `config ${JSON.stringify(raw)}`);
 }
 
 function refused(raw: Record<string, unknown>, expected: RegExp): void {

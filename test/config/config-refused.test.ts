@@ -16,6 +16,7 @@ import { hetznerServerDiskGb, hetznerServerTypes, hostReservedDiskGb } from "../
 import { renderRules } from "../../render/rules";
 import { projectDefaults, providerNamespaces, readProject, stackConfigSource, stackRawConfig } from "../../config/stackFiles";
 import { toolAvailable } from "../externalTools";
+import { refusalProblems } from "../configProblems";
 
 const project = readProject().name;
 const valid: Record<string, unknown> = { ...projectDefaults(readProject()), sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample user@laptop" };
@@ -31,13 +32,7 @@ function parse(config: Record<string, unknown>, outsideKeys: readonly string[] =
 }
 
 function problems(config: Record<string, unknown>, outsideKeys: readonly string[] = []): readonly string[] {
-    try {
-        parse(config, outsideKeys);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems;
-    }
-    return assert.fail(`${JSON.stringify(config)} ${outsideKeys.join(" ")} was accepted`);
+    return refusalProblems(() => parse(config, outsideKeys), `${JSON.stringify(config)} ${outsideKeys.join(" ")}`);
 }
 
 interface Refusal {

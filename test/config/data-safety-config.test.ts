@@ -2,20 +2,15 @@
 // repository and its secrets, and the checks that tie BackupStale's threshold to the schedule.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, parseStackConfig } from "../../config/parse";
+import { parseStackConfig } from "../../config/parse";
 import { dataVolumeHeadroomGb, retentionSizeForVolume } from "../../model/dataSafety";
 import { sizeBytes } from "../../config/units";
+import { problemsIfRefused } from "../configProblems";
 
 const hetzner = { hetznerSshKeyName: "deploy" };
 const parse = (raw: Record<string, unknown>) => parseStackConfig("test", raw);
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        parse(raw);
-    } catch (e) {
-        if (e instanceof ConfigError) return [...e.problems];
-        throw e;
-    }
-    return [];
+function problems(raw: Record<string, unknown>): readonly string[] {
+    return problemsIfRefused(() => parse(raw)) ?? [];
 }
 
 test("retentionSizeForVolume leaves a fifth of the volume (at least 2 GB), counted in Prometheus' binary GB", () => {

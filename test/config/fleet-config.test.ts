@@ -3,10 +3,11 @@
 // by a message that names its key and index and gives the fix.
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig, undecryptedSecret } from "../../config/parse";
+import { parseStackConfig, undecryptedSecret } from "../../config/parse";
 import { projectDefaults, readProject } from "../../config/stackFiles";
 import { isPrivateAddress, isUnspecifiedAddress } from "../../config/units";
 import type { StackConfig } from "../../model/stack";
+import { refusalProblems } from "../configProblems";
 
 const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFleetHostKey";
 const base: Record<string, unknown> = { ...projectDefaults(readProject()), sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample user@laptop" };
@@ -19,13 +20,7 @@ function parse(config: Record<string, unknown>, withoutSecrets = false): StackCo
 }
 
 function problems(config: Record<string, unknown>): readonly string[] {
-    try {
-        parse(config);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return e.problems;
-    }
-    return assert.fail(`${JSON.stringify(config)} was accepted`);
+    return refusalProblems(() => parse(config), config);
 }
 
 describe("hosts are parsed", () => {

@@ -4,9 +4,10 @@
 // deployed or would have nowhere to push.
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig } from "../../config/parse";
+import { parseStackConfig } from "../../config/parse";
 import { projectDefaults, readProject } from "../../config/stackFiles";
 import type { StackConfig } from "../../model/stack";
+import { refusalProblems } from "../configProblems";
 
 const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPushHostKey";
 const store = [{ name: "central", url: "https://vm.example.com/api/v1/write" }];
@@ -18,13 +19,7 @@ function parse(config: Record<string, unknown>): StackConfig {
 }
 
 function problems(config: Record<string, unknown>): readonly string[] {
-    try {
-        parse(config);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return e.problems;
-    }
-    return assert.fail(`${JSON.stringify(config)} was accepted`);
+    return refusalProblems(() => parse(config), config);
 }
 
 describe("push hosts are parsed", () => {

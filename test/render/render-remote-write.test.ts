@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { load } from "js-yaml";
-import { ConfigError, parseStackConfig } from "../../config/parse";
+import { parseStackConfig } from "../../config/parse";
 import { remoteWriteQueueDefaults } from "../../model/remoteWrite";
 import type { MonitoringConfig } from "../../model/stack";
 import { renderGrafana } from "../../render/grafana";
@@ -12,19 +12,14 @@ import { renderPrometheus } from "../../render/prometheus";
 import { remoteDatasources, renderRemoteWrite } from "../../render/remoteWrite";
 import { renderRules } from "../../render/rules";
 import { renderServices } from "../../render/services";
+import { refusalProblems } from "../configProblems";
 
 function monitoring(raw: Record<string, unknown> = {}): MonitoringConfig {
     return parseStackConfig("test", { hetznerSshKeyName: "deploy", ...raw }).monitoring;
 }
 
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        monitoring(raw);
-    } catch (e) {
-        if (e instanceof ConfigError) return [...e.problems];
-        throw e;
-    }
-    return assert.fail(`${JSON.stringify(raw)} was accepted`);
+function problems(raw: Record<string, unknown>): readonly string[] {
+    return refusalProblems(() => monitoring(raw), raw);
 }
 
 interface RemoteWriteYaml {
