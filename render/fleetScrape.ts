@@ -152,6 +152,12 @@ export function fleetRedisJobs(m: Pick<MonitoringConfig, "hosts" | "hetznerDisco
     return fleetJobNames(m).filter((job) => redisJobs.includes(job));
 }
 
+/** The fleet's app jobs in use (one per app name, a target per host). */
+export function fleetAppJobs(m: Pick<MonitoringConfig, "hosts" | "hetznerDiscovery">): string[] {
+    const redisJobs = fleetRedisJobs(m);
+    return fleetServiceJobs(m).filter((job) => !redisJobs.includes(job));
+}
+
 /** Labels of the monitoring host's own node job, so the fleet's per-host rules and panels include it. */
 export function ownHostLabels(m: Pick<MonitoringConfig, "hostLabel">): Record<string, string> {
     return { [hostLabelName]: m.hostLabel };

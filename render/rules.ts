@@ -14,7 +14,7 @@ import { appRecordingRules, diskFilesystems, heartbeatAge, jobMatchers, recentBo
 import { backupRuleGroup } from "./backupRules";
 import { eq, labelReplace, type Matcher, rangeSelector, re, selector } from "./promql";
 import { remoteWriteGroup } from "./remoteWriteRules";
-import { fleetJobNames, fleetNodeJobs, fleetRedisJobs, fleetServiceJobs, fleetWatched, hostDownAlert, hostDownRule } from "./fleetScrape";
+import { fleetAppJobs, fleetJobNames, fleetNodeJobs, fleetRedisJobs, fleetServiceJobs, fleetWatched, hostDownAlert, hostDownRule } from "./fleetScrape";
 
 export const rulesDir = `${hostDirs.prometheus}/rules`;
 
@@ -383,10 +383,19 @@ function appsGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
 
 // --- fleet: HostDown, apart from the meta group so its timing can move (render/fleet.ts) -------
 
-function fleetGroup(m: MonitoringConfig): RuleGroup {
+function fleetGroup(m: MonitoringConfig, t: AlertThresholds): RuleGroup {
     // On the fast path (its node jobs scraped on the paging clock), with its own shorter `for`.
     const alert = hostDownAlert(m.paging);
-    return { name: hostDownRule.group, rules: [{ ...alert, ...fastPath(m, fleetNodeJobs), for: alert.for, severity: "critical" }] };
+    const appJobs = fleetAppJobs(m);
+    // The fleet's apps are scraped without a metrics mapping (no request rules), but a bot that
+    // exports a heartbeat gauge is watched for a stuck loop like an app of the monitoring host.
+    const heartbeat: AlertRule[] = appJobs.length === 0 ? [] : [{
+        alert: "AppHeartbeatStale", for: "1m", severity: "critical", threshold: `heartbeat older than ${t.heartbeatMaxAgeSeconds}s for 1m`,
+        expr: `${heartbeatAge(re("job", appJobs.join("|")))} > ${t.heartbeatMaxAgeSeconds}`,
+        summary: "{{ $labels.instance }} stopped sending heartbeats",
+        description: `The last {{ $labels.metric }} of {{ $labels.instance }} (job {{ $labels.job }}, host {{ $labels.host }}) is {{ $value | humanizeDuration }} old (threshold ${t.heartbeatMaxAgeSeconds}s); the process is up but its loop is stuck.`,
+    }];
+    return { name: hostDownRule.group, rules: [{ ...alert, ...fastPath(m, fleetNodeJobs), for: alert.for, severity: "critical" }, ...heartbeat] };
 }
 
 // --- output -----------------------------------------------------------------------------------
@@ -414,7 +423,7 @@ export function ruleGroups(m: MonitoringConfig, t: AlertThresholds = m.alertThre
     const remoteWrite = remoteWriteGroup(m, t);
     // The backup job's metrics reach Prometheus through node-exporter's textfile collector.
     const backup = m.backup !== undefined && m.nodeExporter.enabled ? [backupRuleGroup(t)] : [];
-    return [...services, ...backup, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup(m)] : [])];
+    return [...services, ...backup, ...(m.apps.length > 0 ? [appsGroup(m, t)] : []), ...(remoteWrite ? [remoteWrite] : []), ...(fleet ? [fleetGroup(m, t)] : [])];
 }
 
 /** Annotation holding the runbook's first step when there is no runbook address to link to. */
