@@ -135,8 +135,8 @@ export async function startProbeStandIns(dir: string, probes: readonly Probe[], 
     return {
         probes: moved,
         caFile: ca.cert,
-        fail: (name) => switchOf(name).fail(),
-        recover: (name) => switchOf(name).recover(),
+        fail: async (name) => switchOf(name).fail(),
+        recover: async (name) => switchOf(name).recover(),
         close: async () => { await Promise.all(servers.splice(0).map(closeServer)); },
     };
 }
