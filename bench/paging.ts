@@ -7,9 +7,9 @@
 //    the longest worst-case bound passes with nothing else happening. Pages counted: firing
 //    notifications naming that target, of any alert, on Telegram (every critical alert goes to
 //    Telegram and PagerDuty).
-// 2. Hard outages: every target down for good, their starts spread over one scrape interval so the
-//    runs see different scrape and evaluation phases; time from the fault to the first Telegram
-//    notification of the target's alert, against that alert's bound from render/paging.ts.
+// 2. Hard outages: every target down for good, each alert's runs started spread over one scrape
+//    interval so they see different scrape and evaluation phases; time from the fault to the first
+//    Telegram notification of the target's alert, against that alert's bound from render/paging.ts.
 // Every fast-path alert of the rehearsed stack must have a kind of target here, or the run says
 // which one it did not measure. Only 127.0.0.1 and the bench's own network namespaces are contacted.
 import * as fs from "node:fs";
@@ -249,11 +249,12 @@ export async function benchPaging(options: PagingBenchOptions): Promise<PagingBe
         }));
         log(`blip pages: ${blips.map((b) => `${b.alert} ${b.blipS}s: ${b.pages}`).join(", ")}`);
 
-        // 2. Hard outages, spread over one scrape interval.
+        // 2. Hard outages, each alert's runs spread over one scrape interval (so over the scrape and evaluation phases).
         const outageStart = Date.now();
         const measured = new Map<Target, number | undefined>();
-        await Promise.all(targets.map(async (t, i) => {
-            await sleep((i * fastScrapeMs) / targets.length);
+        await Promise.all(targets.map(async (t) => {
+            const sameAlert = targets.filter((x) => x.alert === t.alert);
+            await sleep((sameAlert.indexOf(t) * fastScrapeMs) / sameAlert.length);
             const stopped = Date.now();
             await t.stop();
             const at = await waitFor(() => pagesOf(rehearsal, t, outageStart)[0], 1.5 * rehearsedBoundOf(t.alert) + 10_000, `${t.alert} of ${t.name}`, 50)
@@ -302,7 +303,7 @@ export function pagingMarkdown(res: PagingBenchResult): string {
             return [o.alert, o.trigger, String(o.measuredMs.length), got.length > 0 ? sec(median(got)) : "-", got.length > 0 ? sec(Math.max(...got)) : "-",
                 sec(o.boundMs), missing > 0 ? `no: ${missing} never notified` : got.every((m) => m <= o.boundMs) ? "yes" : "no"];
         })]), "");
-    out.push(`Time from making the fault to the first Telegram notification of the target's alert; the runs start spread over one scrape interval, so they meet different scrape and evaluation phases. The promise (pageWithin): ${sec(res.pageWithinMs)}.`, "");
+    out.push(`Time from making the fault to the first Telegram notification of the target's alert; the runs of each alert start spread over one scrape interval, so they meet different scrape and evaluation phases. The promise (pageWithin): ${sec(res.pageWithinMs)}.`, "");
     out.push(table([["alert", "blip", "blips", "longest real down time", "silent by the arithmetic", "pages"],
         ...res.blips.map((b) => [b.alert, `${b.blipS} s`, String(b.blips), sec(b.longestDownMs), `under ${sec(b.silentUnderMs)}`, String(b.pages)])]), "");
     out.push("Each blip starts just before a scrape of its target, so it is seen by as many scrapes as its length allows; every target has one blip of each length, and pages (firing notifications naming the target, of any alert) are counted until the longest worst-case bound has passed after the last blip.", "");
