@@ -127,9 +127,9 @@ function targetsOf(r: Rehearsal, hosts: FleetNamespaces | undefined): Target[] {
         alert: "ProbeFailed", name, isScrapeOf: (l) => job(l) === probeJob(kind) && l[probeLabel] === name, marker: `${probeLabel} = ${name}`,
         stop: () => standIns.fail(name), start: () => standIns.recover(name),
     }));
-    const fleet = (hosts?.hosts ?? []).map(({ name }): Target => ({
+    const fleet = hosts === undefined ? [] : hosts.hosts.map(({ name }): Target => ({
         alert: hostDownAlertName, name, isScrapeOf: (l) => fleetNodeJobs.includes(String(job(l))) && l[hostLabelName] === name, marker: `${hostLabelName} = ${name}`,
-        stop: async () => hosts?.cut(name), start: async () => hosts?.restore(name),
+        stop: async () => hosts.cut(name), start: async () => hosts.restore(name),
     }));
     return [...apps, ...redis, ...probes, ...fleet];
 }
