@@ -1,7 +1,8 @@
 // Benchmark of the prod stack's alert rehearsal at the REAL prod intervals (timeScale 1): the
 // footprint of the started processes, active series and ingestion rate, rule-reload latency with
 // the scrape gap around it, then the paging promise (bench/paging.ts: time to notify per
-// hard-outage alert against its bound, pages caused by blips). Only 127.0.0.1 is contacted.
+// hard-outage alert against its bound, pages caused by blips). Only 127.0.0.1 and the benches' own
+// network namespaces (fleet hosts, root only) are contacted.
 // Writes bench/results.md. Run with `npm run bench`.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
     }
     if (!failure) {
         try {
-            // Its own rehearsal: five apps and five Redis servers, at the prod intervals.
+            // Its own rehearsal: five each of apps, Redis servers, http and tcp probes and namespace fleet hosts, at the prod intervals.
             res.paging = await benchPaging({ timeScale: 1, targets: 5, blipsS: [5, 15, 25], log });
             if (!promiseKept(res.paging)) failure = new Error("the paging promise was broken (see the Paging section)");
         } catch (e) {

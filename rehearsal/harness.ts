@@ -110,6 +110,8 @@ export interface Rehearsal {
     readonly smtp?: FakeSmtp;
     /** One fake app per `apps` job. */
     readonly apps: ReadonlyMap<string, FakeApp>;
+    /** The probes' loopback stand-ins, when the stack has probes: a fault is `fail(name)` until `recover(name)`. */
+    readonly probeStandIns?: ProbeStandIns;
     /** Scaled intervals in ms, for tests that reason about time. */
     readonly timings: { readonly scrapeMs: number; readonly evaluationMs: number; readonly groupWaitMs: number; readonly groupIntervalMs: number };
     /** Directory of the rendered, rewritten files and the processes' logs. */
@@ -483,6 +485,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
             fakes: receiverFakes,
             smtp: smtpFake,
             apps,
+            probeStandIns: standIns,
             dir,
             alertmanagerLog: alertmanager.logFile,
             rulesDir: path.join(promCurrent, path.basename(renderedRulesDir)),

@@ -28,8 +28,17 @@ export interface ProbeStandIns {
     readonly probes: readonly Probe[];
     /** The rehearsal CA, which signed every stand-in certificate. */
     readonly caFile: string;
+    /**
+     * Makes the stand-in of probe `name` fail the way its kind fails for users until `recover`:
+     * an http stand-in answers 500, a tcp stand-in stops listening (the connection is refused).
+     */
+    fail(name: string): Promise<void>;
+    recover(name: string): Promise<void>;
     close(): Promise<void>;
 }
+
+/** Status an http stand-in answers while failed (a 5xx no probe accepts by default). */
+export const failingStatus = 500;
 
 function openssl(args: readonly string[]): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -69,9 +78,11 @@ export async function startProbeStandIns(dir: string, probes: readonly Probe[], 
     await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca.key, "-out", ca.cert, "-days", "3650", "-subj", "/CN=vps-monitoring rehearsal CA"]);
     const servers: net.Server[] = [];
     const serve = async (server: net.Server, port: number): Promise<void> => {
-        await listening(server, port);
+        await listening(tracked(server), port);
         servers.push(server);
     };
+    /** What fail and recover do, by probe name. */
+    const switches = new Map<string, { fail(): Promise<void>; recover(): Promise<void> }>();
     const moved: Probe[] = [];
     for (const p of probes) {
         const o = options[p.name] ?? {};
@@ -80,16 +91,35 @@ export async function startProbeStandIns(dir: string, probes: readonly Probe[], 
         const credentials = secure && !o.closed ? await certificate(dir, p.name, o.certificateDays ?? 365, ca) : undefined;
         switch (p.kind) {
             case "http": {
-                const handler: http.RequestListener = (_req, res) => { res.writeHead(o.status ?? 200, { "content-type": "text/plain" }).end("ok\n"); };
+                let status = o.status ?? 200;
+                const handler: http.RequestListener = (_req, res) => { res.writeHead(status, { "content-type": "text/plain" }).end("ok\n"); };
                 if (!o.closed) await serve(credentials ? https.createServer(credentials, handler) : http.createServer(handler), port);
+                const healthy = status;
+                switches.set(p.name, { fail: async () => { status = failingStatus; }, recover: async () => { status = healthy; } });
                 const url = new URL(p.url);
                 moved.push({ ...p, url: `${url.protocol}//127.0.0.1:${port}${url.pathname}${url.search}` });
                 break;
             }
-            case "tcp":
-                if (!o.closed) await serve(credentials ? tls.createServer(credentials, (s) => s.end()) : net.createServer((s) => s.end()), port);
+            case "tcp": {
+                const listen = async (): Promise<net.Server> => {
+                    const server = credentials ? tls.createServer(credentials, (s) => s.end()) : net.createServer((s) => s.end());
+                    await serve(server, port);
+                    return server;
+                };
+                let server = o.closed ? undefined : await listen();
+                switches.set(p.name, {
+                    fail: async () => {
+                        const closing = server;
+                        server = undefined;
+                        if (closing === undefined) return;
+                        servers.splice(servers.indexOf(closing), 1);
+                        await closeServer(closing);
+                    },
+                    recover: async () => { server ??= o.closed ? undefined : await listen(); },
+                });
                 moved.push({ ...p, target: `127.0.0.1:${port}` });
                 break;
+            }
             case "icmp":
                 moved.push({ ...p, host: "127.0.0.1" });
                 break;
@@ -97,16 +127,39 @@ export async function startProbeStandIns(dir: string, probes: readonly Probe[], 
                 throw new Error(`probe ${p.name}: the rehearsal has no DNS stand-in and never asks a real resolver; leave dns probes out of rehearsed stacks`);
         }
     }
+    const switchOf = (name: string) => {
+        const s = switches.get(name);
+        if (s === undefined) throw new Error(`probe stand-ins: ${name} is not an http or tcp probe of this stack (an icmp stand-in is 127.0.0.1 itself)`);
+        return s;
+    };
     return {
         probes: moved,
         caFile: ca.cert,
-        close: async () => {
-            await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-                if (s instanceof http.Server) s.closeAllConnections();
-                s.close(() => resolve());
-            })));
-        },
+        fail: async (name) => switchOf(name).fail(),
+        recover: async (name) => switchOf(name).recover(),
+        close: async () => { await Promise.all(servers.splice(0).map(closeServer)); },
     };
+}
+
+/** Open connections of each stand-in, so closing one never waits for a client. */
+const connections = new WeakMap<net.Server, Set<net.Socket>>();
+
+function tracked<S extends net.Server>(server: S): S {
+    const open = new Set<net.Socket>();
+    connections.set(server, open);
+    server.on("connection", (c: net.Socket) => {
+        open.add(c);
+        c.once("close", () => open.delete(c));
+    });
+    return server;
+}
+
+/** Stops listening and drops open connections (a closed port refuses at once). */
+function closeServer(s: net.Server): Promise<void> {
+    return new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        for (const c of connections.get(s) ?? []) c.destroy();
+    });
 }
 
 /** Whether a probe target is on loopback (the only place the rehearsal probes). */
