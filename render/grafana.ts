@@ -20,8 +20,11 @@ const dashboardPathPattern = /^([A-Za-z0-9 _-]+\/)?[A-Za-z0-9._-]+\.json$/;
 
 const owner = containerUids.grafana;
 
+/** Name of the admin password file in Grafana's secrets directory. */
+const adminPasswordName = "admin_password";
+
 /** The admin password file below configRoot (written by pulumi up from the Pulumi secret). */
-export const grafanaAdminPasswordFile = `${hostDirs.grafana}/${secretsDir}/admin_password`;
+export const grafanaAdminPasswordFile = `${hostDirs.grafana}/${secretsDir}/${adminPasswordName}`;
 
 const [prometheusSource, alertmanagerSource] = provisionedDatasources;
 const provisioned = { prometheus: prometheusSource, alertmanager: alertmanagerSource };
@@ -91,7 +94,7 @@ export function grafanaEnvironment(m: MonitoringConfig): Record<string, string> 
         // Provisioning is read through the release the swap script made current.
         GF_PATHS_PROVISIONING: containerPaths.grafanaProvisioningDir,
         GF_SECURITY_ADMIN_USER: m.grafana.adminUser,
-        GF_SECURITY_ADMIN_PASSWORD__FILE: `${containerPaths.grafanaSecretsDir}/admin_password`,
+        GF_SECURITY_ADMIN_PASSWORD__FILE: `${containerPaths.grafanaSecretsDir}/${adminPasswordName}`,
         GF_AUTH_ANONYMOUS_ENABLED: "false",
         GF_AUTH_BASIC_ENABLED: "true",
         GF_USERS_ALLOW_SIGN_UP: "false",

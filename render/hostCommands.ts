@@ -67,3 +67,8 @@ export function sshDockerHost(user: string, address: string, port: number): stri
     const host = address.includes(":") ? `[${address}]` : address;
     return `ssh://${user}@${host}:${port}`;
 }
+
+/** A shell function definition: the injectable steps of the swap and upgrade scripts. */
+export function shellFunction(name: string, body: string): string {
+    return `${name}() {\n${body}\n}`;
+}

@@ -20,7 +20,7 @@
 // restart starts on the last good files.
 import { containerUids } from "../model/catalog";
 import { fileMode } from "./files";
-import { shellQuote } from "./hostCommands";
+import { shellFunction as fn, shellQuote } from "./hostCommands";
 
 export { shellQuote } from "./hostCommands";
 import type { RenderedFile } from "./files";
@@ -79,8 +79,6 @@ export function releaseFiles(files: readonly Pick<RenderedFile, "path" | "secret
         return { path: f.path.slice(prefix.length), mode: fileMode(f.secret), owner: f.owner };
     });
 }
-
-const fn = (name: string, body: string): string => `${name}() {\n${body}\n}`;
 
 export function renderSwapScript(plan: SwapPlan): string {
     const s = plan.steps;

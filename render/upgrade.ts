@@ -11,7 +11,7 @@ import type { MonitoringConfig } from "../model/stack";
 import { stackNames } from "../model/names";
 import { serviceHosts, type RenderedService } from "./services";
 import { serviceDataDir } from "./dataVolume";
-import { shellQuote } from "./hostCommands";
+import { shellFunction as fn, shellQuote } from "./hostCommands";
 
 /** Shell bodies the script calls; `$image` is the image to act on. */
 export interface UpgradeSteps {
@@ -39,8 +39,6 @@ export interface UpgradePlan {
 
 /** Seconds a new image has to become healthy before the old one comes back. */
 export const upgradeDeadlineSeconds = 90;
-
-const fn = (name: string, body: string): string => `${name}() {\n${body}\n}`;
 
 export function renderUpgradeScript(plan: UpgradePlan): string {
     const s = plan.steps;
