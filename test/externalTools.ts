@@ -2,6 +2,10 @@
 // installs them, optional on a developer's machine.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 /** The part of node:test's context used here (its type is not exported by @types/node 20.9). */
 export interface Skippable {
@@ -50,4 +54,29 @@ export function runTool(tool: string, args: readonly string[], cwd?: string): vo
     const result = spawnSync(tool, args, { encoding: "utf8", cwd });
     assert.equal(result.error, undefined, `${tool} did not run: ${result.error?.message}`);
     assert.equal(result.status, 0, `${tool} ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Inputs of runs that passed, by hash: a tool is not re-run on byte-identical files. */
+const passedRuns = new Set<string>();
+
+/**
+ * Writes `files` (relative path → content) to a fresh directory and runs the tool there, asserting
+ * it exits 0. A passing run is remembered by its inputs, so a process that renders the same files
+ * again (the in-process mutation runner, for every mutant that leaves them unchanged) does not pay
+ * for the tool again; a failing run is never remembered.
+ */
+export function runToolInDir(tool: string, args: readonly string[], files: ReadonlyMap<string, string>): void {
+    const hash = createHash("sha256").update(JSON.stringify([tool, args, [...files].sort(([a], [b]) => a.localeCompare(b))])).digest("hex");
+    if (passedRuns.has(hash)) return;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${tool}-`));
+    try {
+        for (const [name, content] of files) {
+            fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+            fs.writeFileSync(path.join(dir, name), content);
+        }
+        runTool(tool, args, dir);
+        passedRuns.add(hash);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }

@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { projectDir } from "../../config/stackFiles";
-import { isCi, prerequisiteMissing, type Skippable } from "../externalTools";
+import * as os from "os";
+import { isCi, prerequisiteMissing, runToolInDir, type Skippable } from "../externalTools";
 
 /** Runs prerequisiteMissing with `CI` set to `ci` and reports what it did. */
 function outcome(ci: string | undefined): "failed" | "skipped" {
@@ -51,4 +52,20 @@ test("no test decides about CI on its own: every skip for a missing tool goes th
         assert.doesNotMatch(text, /process\.env\.CI\b|env\[["']CI["']\]/, `${file} reads CI itself; use isCi/prerequisiteMissing from externalTools.ts`);
         assert.doesNotMatch(text, /\{\s*skip:\s*[^}]/, `${file} skips a test through its options; call prerequisiteMissing(t, …) instead`);
     }
+});
+
+test("runToolInDir runs the tool on its files, remembers a passing run by its inputs, never a failing one", () => {
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tool-runs-")), "runs");
+    // The "tool" appends the file it was given to a log outside its directory, then passes when it says ok.
+    const check = (content: string) => runToolInDir("sh", ["-c", `cat input >> ${log}; grep -q ok input`], new Map([["input", `${content}\n`]]));
+    const runs = () => fs.readFileSync(log, "utf8").trim().split("\n");
+    check("ok 1");
+    check("ok 1");
+    assert.deepEqual(runs(), ["ok 1"], "the same inputs again: not re-run");
+    check("ok 2");
+    assert.deepEqual(runs(), ["ok 1", "ok 2"], "other inputs: run");
+    assert.throws(() => check("bad"), /exited 1/);
+    assert.throws(() => check("bad"), /exited 1/, "a failure is reported again, not remembered");
+    assert.deepEqual(runs(), ["ok 1", "ok 2", "bad", "bad"]);
+    fs.rmSync(path.dirname(log), { recursive: true, force: true });
 });

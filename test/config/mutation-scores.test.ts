@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { projectDir } from "../../config/stackFiles";
 import { currentScoreTable, globToRegExp, inLayer, layerScores, readLayers, readmeEnd, readmeStart, regenerateScores } from "../../scripts/mutationScores";
+import { survivorLines, undetectedMutants } from "../../scripts/mutationSurvivors";
 
 test("layer globs: ** spans folders (or none), * stays within one name, dots are literal", () => {
     const cases: [string, string, boolean][] = [
@@ -80,4 +81,21 @@ test("the README block is replaced between its markers and nothing else changes"
 test("README.md shows the scores of the committed report (npm run mutate regenerates them)", () => {
     const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");
     assert.equal(regenerateScores(readme, currentScoreTable()), readme);
+});
+
+test("mutate:survivors lists the undetected mutants of a path prefix with the code they change, by file and line", () => {
+    const source = "export const a = 1 + 2;\nexport const b = \"text\";\n";
+    const mutant = (status: string, line: number, start: number, end: number, replacement: string) =>
+        ({ status, mutatorName: "M", replacement, location: { start: { line, column: start }, end: { line, column: end } } });
+    const report = {
+        files: {
+            "render/x.ts": { source, mutants: [mutant("Survived", 2, 18, 24, '""'), mutant("Killed", 1, 18, 23, "1 - 2"), mutant("NoCoverage", 1, 18, 23, "1 - 2")] },
+            "config/y.ts": { source, mutants: [mutant("Survived", 1, 18, 23, "1 - 2")] },
+        },
+    };
+    assert.deepEqual(survivorLines(undetectedMutants(report, "render/")), [
+        "render/x.ts:1  no coverage  M  1 + 2 → 1 - 2",
+        'render/x.ts:2  survived  M  "text" → ""',
+    ]);
+    assert.equal(undetectedMutants(report).length, 3, "no prefix: every file");
 });

@@ -77,7 +77,9 @@ function bash(script: string): Promise<{ status: number | null; stderr: string }
 }
 
 async function run(p: BackupPlan): Promise<{ status: number | null; stderr: string; calls: string[]; metrics: Map<string, number> }> {
+    // Each run starts from no snapshot and no restic calls, whatever a run before it left behind.
     fs.rmSync(calls, { force: true });
+    fs.rmSync(path.join(dirs.prometheus, "snapshots"), { recursive: true, force: true });
     const script = path.join(work, "backup.sh");
     fs.writeFileSync(script, renderBackupScript(p));
     const r = await bash(script);
