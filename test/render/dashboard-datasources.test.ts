@@ -9,6 +9,7 @@ import { parseStackConfig } from "../../config/parse";
 import { dashboardsDir } from "../../config/stackFiles";
 import { generatedDashboardPaths, stackDashboards, userDashboards } from "../../config/dashboards";
 import { renderGrafana, type DashboardSource } from "../../render/grafana";
+import { resolveDashboardDatasources } from "../../render/dashboardDatasources";
 import { hostDirs } from "../../model/catalog";
 import { defaultThresholds } from "../../model/alerts";
 import { dashboardFiles } from "../../dashboards/src";
@@ -121,5 +122,109 @@ test("a JSON file dropped into dashboards/<Folder>/ is read as a user dashboard 
         fs.copyFileSync(path.join(dashboardsDir, exportPath), path.join(dir, "Team", "nodes.json"));
         assert.deepEqual(userDashboards(dir).map((d) => d.relativePath), ["Team/nodes.json"]);
         assert.ok(provisioned(stackDashboards(defaultThresholds, dir)).has("Team/nodes.json"));
+    });
+});
+
+/** The dashboard Custom/mine.json (uid "mine" plus `fields`) through the resolver, as its text. */
+function resolveText(content: string): { content: string; problems: string[] } {
+    const resolved = resolveDashboardDatasources("Custom/mine.json", content, JSON.parse(content) as Record<string, unknown>);
+    // A problem's head: where it sits and why; the tail (what the stack provisions) is the same for all.
+    return { content: resolved.content, problems: resolved.problems.map((p) => p.slice(0, p.indexOf("; this stack provisions"))) };
+}
+const resolveIn = (fields: JsonObject) => resolveText(JSON.stringify({ uid: "mine", ...fields }));
+const panelDatasources = (content: string) => asArray((JSON.parse(content) as JsonObject).panels).map((p) => isObject(p) ? p.datasource : undefined);
+const dsVariable = { templating: { list: [{ name: "ds", type: "datasource", query: "prometheus" }] } };
+
+test("$ds and ${ds:raw} name the dashboard's datasource variable and are kept; text around them makes a plain name, refused", () => {
+    const kept = resolveIn({ ...dsVariable, panels: [{ id: 1, title: "short", datasource: "$ds" }, { id: 2, title: "formatted", datasource: "${ds:raw}" }] });
+    assert.deepEqual(kept.problems, []);
+    assert.deepEqual(panelDatasources(kept.content), ["$ds", "${ds:raw}"]);
+    const plain = ["x${ds}", "${ds}x", "x$ds", "$ds-x"];
+    const refused = resolveIn({ ...dsVariable, panels: plain.map((ds, i) => ({ id: i + 1, title: ds, datasource: ds })) });
+    assert.deepEqual(refused.problems, plain.map((ds, i) => `dashboards/Custom/mine.json panel "${ds}" (id ${i + 1}): datasource "${ds}" is not provisioned by this stack`));
+});
+
+test("a refusal names the panel (by position when it has no numeric id), the variable or annotation (by position when unnamed), else the dashboard", () => {
+    const influx = "InfluxDB";
+    const { problems } = resolveIn({
+        panels: [
+            // A target's reference, and any list in a plugin's options, belong to their panel.
+            { id: 1, title: "CPU", datasource: prometheusRef, targets: [{ datasource: influx }],
+                options: { list: [{ datasource: influx }], templating: { queries: [{ datasource: influx }] }, annotations: { items: [{ datasource: influx }] } } },
+            { title: "No id", datasource: influx },
+            { datasource: influx },
+            { id: "7", title: "Text id", datasource: influx },
+        ],
+        templating: { list: [{ name: "ok", type: "custom" }, { type: "query", datasource: influx }, { name: "job", type: "query", datasource: influx }] },
+        annotations: { list: [{ name: "Deploys", datasource: influx }, { datasource: influx }] },
+        links: [{ title: "elsewhere", datasource: influx }],
+    });
+    const at = (where: string) => `dashboards/Custom/mine.json ${where}: datasource "InfluxDB" is not provisioned by this stack`;
+    assert.deepEqual(problems, [
+        at('panel "CPU" (id 1)'), at('panel "CPU" (id 1)'), at('panel "CPU" (id 1)'), at('panel "CPU" (id 1)'),
+        at('panel "No id" (#2)'), at('panel "" (#3)'), at('panel "Text id" (#4)'),
+        at('variable "2"'), at('variable "job"'),
+        at('annotation "Deploys"'), at('annotation "2"'),
+        at("dashboard"),
+    ]);
+});
+
+test("a datasource naming a query variable or a constant input of the export is refused: it names no datasource", () => {
+    const { problems } = resolveIn({
+        __inputs: [{ name: "VAR_JOB", type: "constant", value: "node" }, null, "junk"],
+        templating: { list: [null, { name: "job", type: "query", query: "label_values(up, job)" }] },
+        panels: [{ id: 1, title: "A", datasource: "${VAR_JOB}" }, { id: 2, title: "B", datasource: "$job" }],
+    });
+    assert.deepEqual(problems, [
+        'dashboards/Custom/mine.json panel "A" (id 1): datasource "${VAR_JOB}" names VAR_JOB, neither an input of the export nor a datasource variable',
+        'dashboards/Custom/mine.json panel "B" (id 2): datasource "$job" names job, neither an input of the export nor a datasource variable',
+    ]);
+});
+
+test("a uid that is not a string is not read as a variable", () => {
+    const { problems } = resolveIn({
+        __inputs: [{ name: "DS_PROM", type: "datasource", pluginId: "prometheus" }],
+        panels: [{ id: 1, title: "A", datasource: { uid: ["${DS_PROM}"] } }],
+    });
+    assert.deepEqual(problems, ['dashboards/Custom/mine.json panel "A" (id 1): datasource {"uid":["${DS_PROM}"]} is not provisioned by this stack']);
+});
+
+test("Grafana's built-in datasources stay as written, by uid (string or object) or by type datasource", () => {
+    const content = JSON.stringify({ uid: "mine", panels: [
+        { id: 1, datasource: "-- Grafana --" }, { id: 2, datasource: { uid: "-- Mixed --" } }, { id: 3, datasource: { type: "datasource", uid: "-- Newer builtin --" } },
+    ] });
+    assert.deepEqual(resolveText(content), { content, problems: [] });
+});
+
+test("a dashboard already on the stack's datasources is provisioned exactly as written, its formatting kept", () => {
+    const content = `{"uid":"mine",  "panels":[{"id":1,"datasource":${JSON.stringify(prometheusRef)},"targets":[{"datasource":null}]}]}`;
+    assert.deepEqual(resolveText(content), { content, problems: [] });
+});
+
+test("the stack's datasources named by uid alone get their type; a foreign uid is rewritten in a dashboard that is no export", () => {
+    const { content, problems } = resolveIn({ panels: [
+        { id: 1, datasource: "prometheus" }, { id: 2, datasource: { uid: "alertmanager" } }, { id: 3, datasource: { type: "prometheus", uid: "P1809F7CD0C75ACF3" } },
+    ] });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(panelDatasources(content), [prometheusRef, { uid: "alertmanager", type: "alertmanager" }, prometheusRef]);
+    assert.ok(content.endsWith("}\n"), "rewritten as formatted JSON");
+});
+
+test("an export's __inputs are dropped even when no panel uses them, so Grafana asks for nothing", () => {
+    const { content, problems } = resolveIn({ __inputs: [{ name: "DS_PROMETHEUS", type: "datasource", pluginId: "prometheus" }], panels: [{ id: 1, datasource: prometheusRef }] });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(JSON.parse(content), { uid: "mine", panels: [{ id: 1, datasource: prometheusRef }] });
+});
+
+test("problems of several dashboards are listed one per line", () => {
+    const one = { relativePath: "Custom/one.json", content: JSON.stringify({ uid: "one", panels: [{ id: 1, title: "A", datasource: "InfluxDB" }] }) };
+    const two = { relativePath: "Custom/two.json", content: JSON.stringify({ uid: "two", panels: [{ id: 2, title: "B", datasource: "Loki" }] }) };
+    assert.throws(() => renderGrafana(m, [one, two]), (e: Error) => {
+        const lines = e.message.split("\n");
+        assert.equal(lines.length, 3);
+        assert.equal(lines[0], "Dashboards that cannot show data on this stack:");
+        assert.match(lines[1], /^ {2}- dashboards\/Custom\/one\.json panel "A" \(id 1\): datasource "InfluxDB" is not provisioned/);
+        assert.match(lines[2], /^ {2}- dashboards\/Custom\/two\.json panel "B" \(id 2\): datasource "Loki" is not provisioned/);
+        return true;
     });
 });
