@@ -44,6 +44,7 @@ test("Alertmanager is a second, non-default datasource speaking the Prometheus A
     assert.equal(alertmanager.uid, datasourceUids.alertmanager);
     assert.equal(alertmanager.url, `http://alertmanager:${containerPorts.alertmanager}`);
     assert.notEqual(alertmanager.isDefault, true);
+    assert.equal(alertmanager.access, "proxy", "Grafana's server queries it: the browser cannot reach the container network");
     assert.equal(alertmanager.editable, false);
     assert.deepEqual(alertmanager.jsonData, { implementation: "prometheus", handleGrafanaManagedAlerts: false });
     assert.equal(new Set(all.map((d) => d.uid)).size, 2, "the dashboards tell the datasources apart by uid");
@@ -76,6 +77,12 @@ test("every dashboard becomes one file below grafana/dashboards, readable by Gra
         ["grafana/dashboards/Hosts/node.json", node],
         ["grafana/dashboards/top.json", top],
     ]);
+});
+
+test("a service's dashboard is not provisioned while the stack does not run the service", () => {
+    // No redis in the config: no Redis exporter, so Redis/redis.json would show nothing.
+    const dashboards = [{ relativePath: "Redis/redis.json", content: JSON.stringify({ uid: "redis" }) }, { relativePath: "Hosts/node.json", content: JSON.stringify({ uid: "node" }) }];
+    assert.deepEqual(renderGrafana(monitoring, dashboards).slice(2).map((f) => f.path), ["grafana/dashboards/Hosts/node.json"]);
 });
 
 test("a dashboard file name Grafana's folders cannot carry is refused, naming the file", () => {
@@ -115,10 +122,13 @@ test("readDashboards walks sub-folders in name order, keeps only .json, and find
         fs.writeFileSync(path.join(dir, "a", "x.json"), "ax");
         fs.writeFileSync(path.join(dir, "a", "notes.md"), "no");
         fs.writeFileSync(path.join(dir, "c.json"), "c");
+        // Name order as people read it: upper and lower case together, not byte order (B before a).
+        fs.writeFileSync(path.join(dir, "B.json"), "B");
         assert.deepEqual(readDashboards(dir), [
             { relativePath: "a/x.json", content: "ax" },
             { relativePath: "b/y.json", content: "by" },
             { relativePath: "b/z.json", content: "bz" },
+            { relativePath: "B.json", content: "B" },
             { relativePath: "c.json", content: "c" },
         ]);
         assert.deepEqual(readDashboards(path.join(dir, "missing")), []);

@@ -15,6 +15,7 @@ test("a dashboard that is not valid JSON is refused when rendered, naming the fi
 test("a JSON file that is not a dashboard (no string uid) is refused", () => {
     assert.throws(() => renderGrafana(prod, [{ relativePath: "Hosts/list.json", content: "[1, 2]" }]), /Hosts\/list\.json is not a dashboard/);
     assert.throws(() => renderGrafana(prod, [{ relativePath: "Hosts/nouid.json", content: "{}" }]), /not a dashboard/);
+    assert.throws(() => renderGrafana(prod, [{ relativePath: "Hosts/null.json", content: "null" }]), /^Error: dashboards\/Hosts\/null\.json is not a dashboard: a JSON object with a string uid is required$/);
 });
 
 test("Grafana reads provisioning and the password file through the current release", () => {
