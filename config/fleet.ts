@@ -151,7 +151,7 @@ export function resolveFleet(raw: readonly RawFleetHost[], keys: PrivateNetworkK
         const address = h.address ?? "";
         check(address === "" || hostNamePattern.test(address) || isIp(address),
             `${key}.address: "${address}" is not an IP address or host name; write it like 10.92.3.27`);
-        check(!isUnspecifiedAddress(address), `${key}.address: "${address}" means every interface; name the one address the monitoring host reaches, e.g. 10.92.3.27`);
+        check(address === "" || !isUnspecifiedAddress(address), `${key}.address: "${address}" means every interface; name the one address the monitoring host reaches, e.g. 10.92.3.27`);
         check(h.name !== context.hostLabel, `${key}.name: "${h.name}" is the monitoring host's own host label; name the host differently`);
         if (h.agents) {
             // Agents bind exactly this address: it must be one, and one nobody outside reaches.

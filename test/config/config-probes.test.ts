@@ -122,3 +122,13 @@ test("the blackbox exporter runs only with probes, pinned, with its memory count
     assert.doesNotThrow(() => parse(full));
     assert.match(problems({ ...full, probes: [{ name: "gw", kind: "icmp", host: "example.com" }] })[0], /^serverType: the containers' memory limits add up to/);
 });
+
+test("probe label values may be numbers or flags and become text; a map is refused", () => {
+    assert.deepEqual(parse({ probes: [{ name: "gw", kind: "icmp", host: "example.com", labels: { tier: 1, public: true } }] }).monitoring.probes[0].labels, { tier: "1", public: "true" });
+    assert.deepEqual(probe({ name: "gw", kind: "icmp", host: "example.com", labels: { x: { a: 1 } } }), ["probes[0].labels.x: expected a text value, got {\"a\":1}"]);
+});
+
+test("a probe name with _ is refused: it must be lowercase letters, digits and - throughout", () => {
+    assert.deepEqual(probe({ name: "web_site", kind: "icmp", host: "example.com" }),
+        ["probes[0].name: \"web_site\" must be lowercase letters, digits and -, e.g. website or api-health"]);
+});

@@ -123,3 +123,89 @@ test("address classes: private, loopback and all-interfaces forms", () => {
     for (const a of ["", "0.0.0.0", "::", "0:0:0:0:0:0:0:0", "::0"]) assert.ok(isUnspecifiedAddress(a), a);
     for (const a of ["::1", "10.0.0.0", "0.0.0.1"]) assert.ok(!isUnspecifiedAddress(a), a);
 });
+
+describe("hosts: what is accepted comes out as written, trimmed where a paste adds whitespace", () => {
+    test("label values may be numbers or flags, and become text", () => {
+        assert.deepEqual(parse({ hosts: [lanHost({ labels: { tier: 1, canary: true } })] }).monitoring.hosts[0].labels, { tier: "1", canary: "true" });
+    });
+
+    test("a host key pasted with surrounding whitespace is accepted and kept without it; ssh.address is kept for the deploy", () => {
+        const c = parse({ hosts: [lanHost({ ssh: { user: "deploy", hostKey: ` ${hostKey}\n`, address: "worker.example.com" } })] });
+        assert.deepEqual(c.monitoring.hosts[0].ssh, { user: "deploy", port: 22, hostKey, address: "worker.example.com" });
+    });
+
+    test("the monitoring host on an adopted Hetzner server (hetzner-existing) attaches hosts over the private network too", () => {
+        const c = parse({ hostMode: "hetzner-existing", hetznerServerId: 7, hosts: [hetznerHost()] });
+        assert.equal(c.monitoring.hosts[0].transport, "private-network");
+        assert.deepEqual(c.privateNetwork, { ipRange: "10.92.0.0/16", subnetRange: "10.92.0.0/24", networkZone: "eu-central" });
+    });
+
+    test("each RFC 1918 block, taken whole, is a usable network range", () => {
+        for (const [ipRange, subnetRange, address] of [["10.0.0.0/8", "10.0.0.0/24", "10.0.0.27"], ["172.16.0.0/12", "172.16.0.0/24", "172.16.0.27"], ["192.168.0.0/16", "192.168.0.0/24", "192.168.0.27"]]) {
+            const c = parse({ hosts: [hetznerHost({ address })], privateNetworkRange: ipRange, privateSubnetRange: subnetRange });
+            assert.deepEqual([c.privateNetwork?.ipRange, c.privateNetwork?.subnetRange, c.monitoring.hosts[0].address], [ipRange, subnetRange, address]);
+        }
+    });
+
+    test("the smallest network: a /24 range whose last /29 is the subnet", () => {
+        const c = parse({ hosts: [hetznerHost({ address: "10.92.0.250" })], privateNetworkRange: "10.92.0.0/24", privateSubnetRange: "10.92.0.248/29" });
+        assert.deepEqual(c.privateNetwork, { ipRange: "10.92.0.0/24", subnetRange: "10.92.0.248/29", networkZone: "eu-central" });
+    });
+
+    test("with no Hetzner host the network is not made, so a LAN host inside its default range is fine", () => {
+        assert.equal(parse({ hosts: [lanHost({ address: "10.92.7.3" })] }).monitoring.hosts[0].address, "10.92.7.3");
+    });
+
+    test("a host without agents may run an app on the node-exporter port", () => {
+        const c = parse({ hosts: [{ name: "ext", address: "203.0.113.9", agents: false, apps: [{ job: "bot", port: 9100 }] }] });
+        assert.deepEqual(c.monitoring.hosts[0].apps, [{ job: "bot", port: 9100, metricsPath: "/metrics" }]);
+    });
+});
+
+describe("bad hosts: the exact problems, and no others", () => {
+    const exactly: readonly [string, Record<string, unknown>, readonly string[]][] = [
+        ["a host without address: only that it is required", { hosts: [{ name: "w", ssh: { user: "deploy", hostKey } }] },
+            ["hosts[0].address: required; the address the monitoring host scrapes this host at (private-network, LAN or VPN), or set push: true for a host it cannot reach"]],
+        ["a label starting with __", { hosts: [lanHost({ labels: { __role: "x" } })] },
+            ["hosts[0].labels.__role: names starting with __ are reserved for Prometheus' own labels; rename it"]],
+        ["a label value that is a map", { hosts: [lanHost({ labels: { tier: 1, x: { a: 1 } } })] },
+            ["hosts[0].labels.x: expected a text value, got {\"a\":1}"]],
+        ["an ssh.address that is no host", { hosts: [lanHost({ ssh: { user: "deploy", hostKey, address: "bad host!" } })] },
+            ["hosts[0].ssh.address: \"bad host!\" is not a host name or IP address; write it like bot1.example.com or 203.0.113.7"]],
+        ["Redis names in capitals or with _", { hosts: [lanHost({ redis: [{ name: "Main" }, { name: "cache_1", port: 6380 }] })] },
+            ["hosts[0].redis[0].name: \"Main\" must be lowercase letters, digits and -", "hosts[0].redis[1].name: \"cache_1\" must be lowercase letters, digits and -"]],
+        ["a metrics path without the leading / (one ending in /metrics passes)", { hosts: [lanHost({ apps: [{ job: "a", port: 9200, metricsPath: "metrics" }, { job: "b", port: 9201, metricsPath: "/x/metrics" }] })] },
+            ["hosts[0].apps[0].metricsPath: \"metrics\" must start with /"]],
+        ["a loopback address for agents, IPv4 or IPv6", { hosts: [lanHost({ address: "127.0.0.1" }), lanHost({ name: "w2", address: "::1" })] }, [
+            "hosts[0].address: 127.0.0.1 is not a private address; agents listen only on a private one (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), so give the host's private-network, LAN or VPN address, or set agents to false",
+            "hosts[1].address: ::1 is not a private address; agents listen only on a private one (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), so give the host's private-network, LAN or VPN address, or set agents to false",
+        ]],
+        ["the subnet's network and broadcast addresses", { hosts: [hetznerHost({ address: "10.92.0.0" }), hetznerHost({ name: "b2", hetznerServerId: 43, address: "10.92.0.255" })] }, [
+            "hosts[0].address: 10.92.0.0 is the subnet's network or broadcast address or the network's gateway; pick another address in 10.92.0.0/24",
+            "hosts[1].address: 10.92.0.255 is the subnet's network or broadcast address or the network's gateway; pick another address in 10.92.0.0/24",
+        ]],
+        ["one hetznerServerId on two hosts", { hosts: [hetznerHost(), hetznerHost({ name: "b2", address: "10.92.0.28" })] }, ["hosts: hetznerServerId 42 is given twice"]],
+        ["a job twice on a host (two Redis names are fine)", { hosts: [lanHost({ apps: [{ job: "bot", port: 9200 }, { job: "bot", port: 9201 }], redis: [{ name: "a" }, { name: "b", port: 6380 }] })] },
+            ["hosts[0].apps[1].job: \"bot\" is used twice on this host"]],
+        ["an app on node-exporter's port, no Redis exporter", { hosts: [lanHost({ apps: [{ job: "bot", port: 9100 }] })] },
+            ["hosts[0].apps[0].port: 9100 is taken by an agent on this host (node-exporter 9100, Redis exporters from -); the app must use another port"]],
+        ["hetznerServerId off Hetzner: only that, no check against a network that is not there", { ...sshMode, hosts: [hetznerHost({ address: "10.92.5.1" })] },
+            ["hosts[0].hetznerServerId: the monitoring host is not on Hetzner (hostMode ssh), so there is no private network to attach to; remove it and use transport tls"]],
+    ];
+    for (const [what, config, expected] of exactly) test(what, () => { assert.deepEqual(problems(config), expected); });
+});
+
+describe("bad private network keys: the exact problems, and no host checks against a broken network", () => {
+    const range = (r: string) => `privateNetworkRange: "${r}" must be a private IPv4 range (10/8, 172.16/12 or 192.168/16) of /24 or larger, e.g. 10.92.0.0/16`;
+    const subnet = (r: string) => `privateSubnetRange: "${r}" must be an IPv4 CIDR of /29 or larger, e.g. 10.92.0.0/24`;
+    const exactly: readonly [string, Record<string, unknown>, readonly string[]][] = [
+        ["a public range; the host outside the subnet is not checked against it", { hosts: [hetznerHost({ address: "10.92.5.1" })], privateNetworkRange: "8.8.0.0/16" }, [range("8.8.0.0/16")]],
+        ["a range that starts inside 172.16/12 but runs past it", { hosts: [hetznerHost()], privateNetworkRange: "172.32.0.0/16" }, [range("172.32.0.0/16")]],
+        ["a range smaller than /24", { hosts: [hetznerHost()], privateNetworkRange: "10.92.0.0/25" }, [range("10.92.0.0/25")]],
+        ["a subnet smaller than /29", { hosts: [hetznerHost()], privateSubnetRange: "10.92.0.0/30" }, [subnet("10.92.0.0/30")]],
+        ["a subnet that is no CIDR", { hosts: [hetznerHost()], privateSubnetRange: "10.92.0.300/24" }, [subnet("10.92.0.300/24")]],
+        ["a subnet just below the range", { hosts: [hetznerHost()], privateSubnetRange: "10.91.255.0/24" },
+            ["privateSubnetRange: 10.91.255.0/24 is not inside privateNetworkRange 10.92.0.0/16; pick a subnet of it, e.g. 10.92.0.0/24"]],
+    ];
+    for (const [what, config, expected] of exactly) test(what, () => { assert.deepEqual(problems(config), expected); });
+});

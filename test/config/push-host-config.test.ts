@@ -68,3 +68,28 @@ describe("bad push hosts are refused, naming the key and the fix", () => {
         });
     }
 });
+
+describe("push hosts: the exact problems, and what is kept", () => {
+    test("a host key pasted with whitespace is kept without it; Redis passwords are kept; two Redis names are fine", () => {
+        const c = parse({ hosts: [pushHost({ ssh: { user: "deploy", address: "edge-1.example.net", hostKey: `${hostKey}\n` }, redis: [{ name: "a", password: "pw" }, { name: "b", port: 6380 }] })] });
+        assert.deepEqual(c.monitoring.hosts[0].ssh, { user: "deploy", port: 22, hostKey, address: "edge-1.example.net" });
+        assert.deepEqual(c.monitoring.hosts[0].redis, [{ name: "a", port: 6379, password: "pw" }, { name: "b", port: 6380 }]);
+    });
+
+    const exactly: readonly [string, Record<string, unknown>, readonly string[]][] = [
+        ["the monitoring host's own host label", { hosts: [pushHost({ name: "monitoring-test" })] },
+            ["hosts[0].name: \"monitoring-test\" is the monitoring host's own host label; name the host differently"]],
+        ["ssh with neither address nor host key: the keyscan hint names the key to set", { hosts: [pushHost({ ssh: { user: "deploy" } })] }, [
+            "hosts[0].ssh.address: required on a push host (it has no address to fall back to); the public address or name the deploy reaches over SSH, e.g. edge1.example.com",
+            "hosts[0].ssh.hostKey: required, so the deploy never trusts a key on first use; take it from `ssh-keyscan -t ed25519 <ssh.address>` and check it out of band",
+        ]],
+        ["a Redis name and a job twice, an app on node-exporter's port", { hosts: [pushHost({ redis: [{ name: "a" }, { name: "a", port: 6380 }], apps: [{ job: "x", port: 9100 }, { job: "x", port: 9200 }] })] }, [
+            "hosts[0].redis[1].name: \"a\" is used twice on this host; names must be unique per host",
+            "hosts[0].apps[1].job: \"x\" is used twice on this host",
+            "hosts[0].apps[0].port: 9100 is taken on this host (node-exporter 9100, agent Prometheus 9090, Redis exporters from 9121); the app must use another port",
+        ]],
+        ["an app on node-exporter's port, no Redis exporter", { hosts: [pushHost({ apps: [{ job: "x", port: 9100 }] })] },
+            ["hosts[0].apps[0].port: 9100 is taken on this host (node-exporter 9100, agent Prometheus 9090, Redis exporters from -); the app must use another port"]],
+    ];
+    for (const [what, config, expected] of exactly) test(what, () => { assert.deepEqual(problems(config), expected); });
+});
