@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { containerUids } from "../../model/catalog";
+import { deployedPath, yamlText } from "../../render/files";
 import { writeFileCommand } from "../../render/hostCommands";
 import { inTempDir } from "../tempDir";
 
@@ -71,4 +72,14 @@ test("a rewrite replaces the content and keeps the mode of a secret", () => {
         assert.equal(fs.readFileSync(target, "utf8"), "new");
         assert.equal(fs.statSync(target).mode & 0o7777, 0o400);
     });
+});
+
+test("a released service's file is read through its current release, any other file where it was written", () => {
+    assert.equal(deployedPath("/opt/m", { path: "prometheus/prometheus.yml" }, "current"), "/opt/m/prometheus/current/prometheus.yml");
+    assert.equal(deployedPath("/opt/m", { path: "redis-exporter/cache/secrets/password.json" }, "current"), "/opt/m/redis-exporter/cache/secrets/password.json");
+});
+
+test("an object used twice in a config is written out twice, never as a YAML anchor and alias", () => {
+    const shared = { targets: ["a:1"] };
+    assert.equal(yamlText({ first: shared, second: shared }), "first:\n  targets:\n    - a:1\nsecond:\n  targets:\n    - a:1\n");
 });

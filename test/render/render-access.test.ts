@@ -59,3 +59,11 @@ test("the URLs open each UI on localhost at its tunnelled port", () => {
         alertmanager: "http://localhost:9094",
     });
 });
+
+test("with an external Grafana the tunnel forwards only Prometheus and Alertmanager, and Grafana's URL is its own", () => {
+    const external = { ...monitoring, remote: { ...monitoring.remote, grafana: { mode: "external" as const, url: "https://grafana.example.com", token: "glsa_x" } } };
+    assert.deepEqual(shellWords(tunnelCommand(external, target)), ["ssh", "-N", "-L", "9091:127.0.0.1:9091", "-L", "9094:127.0.0.1:9094", "qt@203.0.113.7"]);
+    assert.deepEqual(Object.entries(localUrls(external)), [
+        ["grafana", "https://grafana.example.com"], ["prometheus", "http://localhost:9091"], ["alertmanager", "http://localhost:9094"],
+    ]);
+});

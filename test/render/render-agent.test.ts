@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
 import type { FleetHost } from "../../model/fleet";
-import { agentReloadCommand, renderAgentPrometheus } from "../../render/agent";
+import { agentReloadCommand, pushHostRules, renderAgentPrometheus } from "../../render/agent";
 import { fleetScrapeConfigs, fleetWatched } from "../../render/fleetScrape";
 
 const m = parseStackConfig("prod", {
@@ -79,4 +79,20 @@ test("the monitoring host neither scrapes a push host nor renders a HostDown tha
     assert.ok(jobs.every((j) => j.static_configs.every((c) => c.labels.host === "lan-1")), "only the pulled host is scraped");
     assert.equal(fleetWatched({ hosts: [host], hetznerDiscovery: undefined }), false);
     assert.equal(fleetWatched({ hosts: [host, pulled], hetznerDiscovery: undefined }), true);
+});
+
+test("a push host without Redis gets no Redis job, and the container reads the agent's own prometheus.yml", () => {
+    const rendered = renderAgentPrometheus(m, { ...host, redis: [] });
+    const doc = load(rendered.files[0].content) as AgentYaml;
+    assert.deepEqual(doc.scrape_configs.map((j) => j.job_name), ["node-fleet", "api"]);
+    assert.deepEqual(rendered.command, ["--agent", "--config.file=/etc/prometheus/current/prometheus.yml", "--storage.agent.path=/prometheus", "--web.listen-address=127.0.0.1:9090"]);
+});
+
+test("the store's ruler gets a HostDown for each push host only, none when every host is pulled", () => {
+    const pulled: FleetHost = { ...host, name: "lan-1", push: false, address: "10.0.0.7" };
+    const rules = pushHostRules({ ...m, hosts: [pulled, host] });
+    const doc = load(rules ?? "") as { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
+    assert.deepEqual(doc.groups.map((g) => g.rules.map((r) => r.expr)),
+        [['absent_over_time(up{job="node-fleet",host="edge-1",environment="prod"}[5m])']]);
+    assert.equal(pushHostRules({ ...m, hosts: [pulled] }), undefined);
 });

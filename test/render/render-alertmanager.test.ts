@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
 import { type MonitoringConfig } from "../../model/stack";
-import { alertmanagerCommand, renderAlertmanager } from "../../render/alertmanager";
+import { alertmanagerCommand, alertmanagerContainerPath, renderAlertmanager } from "../../render/alertmanager";
 import type { RenderedFile } from "../../render/files";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../../rehearsal/skew";
 
@@ -225,4 +225,30 @@ test("forDebianAlertmanager inlines exactly the three fields 0.25 rejects", () =
 test("forDebianAlertmanager refuses a reference without a secret", () => {
     const files = renderAlertmanager(monitoring({ receivers: allReceivers }));
     assert.throws(() => forDebianAlertmanager(mainFile(files).content, new Map()), /no secret file content/);
+});
+
+test("only files below alertmanager/ have a path inside the Alertmanager container", () => {
+    assert.equal(alertmanagerContainerPath("alertmanager/secrets/x-token"), "/etc/alertmanager/current/secrets/x-token");
+    assert.throws(() => alertmanagerContainerPath("prometheus/secrets/x"), /^Error: prometheus\/secrets\/x is not an Alertmanager file$/);
+});
+
+test("an email receiver without SMTP auth gets no auth fields and no secret file", () => {
+    const files = renderAlertmanager(monitoring({ receivers: [{ name: "mail", type: "email", to: "ops@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", severities: ["info"] }] }));
+    const mail = notifiers(receiver(load(mainFile(files).content) as AlertmanagerYaml, "default"), "email_configs");
+    assert.equal(mail.length, 1);
+    assert.ok(!("auth_username" in mail[0]) && !("auth_password_file" in mail[0]), JSON.stringify(mail[0]));
+    assert.deepEqual(files.filter((f) => f.secret || typeof f.path !== "string"), [], "only alertmanager.yml and its templates, no secret file");
+});
+
+test("each drill alert is its own group (group_by ...), sent at once", () => {
+    const config = rendered(monitoring({ receivers: [allReceivers[5]] }));
+    const drill = (config.route.routes ?? []).filter((r) => r.receiver.startsWith("drill"));
+    assert.equal(drill.length, 1, JSON.stringify(config.route.routes));
+    assert.deepEqual(drill[0].group_by, ["..."]);
+});
+
+test("without any receiver every alert goes to the blackhole receiver, which exists", () => {
+    const config = rendered(monitoring());
+    assert.ok((config.route.routes ?? []).every((r) => r.receiver === "blackhole"));
+    assert.deepEqual(receiver(config, "blackhole"), { name: "blackhole" });
 });

@@ -59,3 +59,9 @@ test("a Redis password is a secret file owned by the exporter's user, referenced
     assert.equal(flag(args, "redis.addr"), "redis://cache:6380");
     assert.ok(!args.some((a) => a.includes("s3cret")), "the password must not appear in the process arguments");
 });
+
+test("node-exporter reads the backup's textfile directory only when given one", () => {
+    assert.ok(!nodeExporterCommand("127.0.0.1").some((a) => a.startsWith("--collector.textfile")));
+    assert.equal(nodeExporterCommand("127.0.0.1").length, 5);
+    assert.deepEqual(nodeExporterCommand("127.0.0.1", "/textfile").slice(5), ["--collector.textfile.directory=/textfile"]);
+});

@@ -16,7 +16,7 @@ import { fleetJobs } from "../../render/fleetScrape";
 import { isAlert, ruleGroups } from "../../render/rules";
 import { renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
-import { fleetJobNames } from "../../render/fleetScrape";
+import { fleetAppJobs, fleetJobNames, fleetRedisJobs } from "../../render/fleetScrape";
 import { rewritePrometheus, type Addresses } from "../../rehearsal/rewrite";
 import { inTempDir } from "../tempDir";
 import { toolAvailable } from "../externalTools";
@@ -201,4 +201,12 @@ test("fleet: the rehearsal moves fleet targets to their namespace addresses only
     assert.throws(() => rewritePrometheus(renderPrometheus(tls)[0].content, { ...addr(new Map([["standby", "10.213.1.2"]])), fleet: { jobs: new Set(fleetJobNames(tls)), addressByHost: new Map([["standby", "10.213.1.2"]]) } }, 1, "."), /runs no TLS agents/);
     const discovering = { ...m, hetznerDiscovery: { label: { name: "a", value: "b" }, network: "n", token: "t" } };
     assert.throws(() => rewritePrometheus(renderPrometheus(discovering)[0].content, addr(new Map([["primary", "10.213.1.2"], ["legacy", "10.213.1.6"]])), 1, "."), /uses hetzner_sd_configs/);
+});
+
+test("Hetzner discovery adds its node job to the fleet's jobs; app jobs are neither Redis nor node jobs", () => {
+    const discovery = { label: { name: "monitoring", value: "prod" }, network: "net", token: "t" };
+    assert.deepEqual(fleetJobNames({ hosts: [], hetznerDiscovery: discovery }), ["node-hetzner"]);
+    assert.deepEqual(fleetJobNames({ hosts: [], hetznerDiscovery: undefined }), []);
+    assert.deepEqual(fleetAppJobs({ hosts: [primary, standby], hetznerDiscovery: discovery }), ["bot"]);
+    assert.deepEqual(fleetRedisJobs({ hosts: [primary, standby], hetznerDiscovery: undefined }), ["redis-fleet", "redis-fleet-tls"]);
 });

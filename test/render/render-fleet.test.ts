@@ -7,7 +7,7 @@ import { containerUids } from "../../model/catalog";
 import type { FleetHost } from "../../model/fleet";
 import { fleetAgentUser, fleetScrapeFiles } from "../../model/fleet";
 import {
-    agentBindAddress, agentFiles, agentFilesFor, agentMount, agentWebConfig, fleetAgents, fleetSummary, hetznerNetworkZone, hostPort,
+    addressPresentScript, agentBindAddress, agentFiles, agentFilesFor, agentMount, agentWebConfig, fleetAgents, fleetReadinessScript, fleetSummary, hetznerNetworkZone, hostPort,
     monitoringPrivateIp, prometheusFleetFiles,
 } from "../../render/fleet";
 
@@ -104,5 +104,101 @@ describe("the private network", () => {
         assert.match(text, /nas nas\.lan .*\n {4}agents: none deployed/);
         assert.match(text, /Prometheus' credentials for tls agents/);
         assert.deepEqual(fleetSummary("prod", "/r", [], undefined), []);
+    });
+});
+
+describe("exact agent command lines, mounts and summary", () => {
+    test("a private-network host's node-exporter reads the host's /proc, /sys and / and skips container mounts; Redis exporters mount their directory only for a password", () => {
+        const [node, primary, cache] = fleetAgents("prod", "/opt/m", privateHost);
+        assert.deepEqual(node.command, [
+            "--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root",
+            "--web.listen-address=10.92.3.27:9100",
+            "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)",
+        ]);
+        assert.deepEqual(node.binds, [
+            { hostPath: "/proc", containerPath: "/host/proc" }, { hostPath: "/sys", containerPath: "/host/sys" }, { hostPath: "/", containerPath: "/host/root" },
+        ]);
+        assert.equal(node.kind, "nodeExporter");
+        assert.equal(node.part, "node-exporter");
+        assert.equal(node.dir, "/opt/m/agent/node-exporter");
+        assert.deepEqual([primary.kind, primary.part, primary.dir], ["redisExporter", "redis-exporter-primary", "/opt/m/agent/redis-exporter-primary"]);
+        assert.deepEqual(primary.command, ["--redis.addr=redis://127.0.0.1:6379", "--web.listen-address=10.92.3.27:9121"]);
+        assert.deepEqual(primary.binds, []);
+        assert.equal(primary.healthcheck, "wget -q -O /dev/null http://10.92.3.27:9121/health");
+        assert.deepEqual(cache.command, [
+            "--redis.addr=redis://127.0.0.1:6380", "--web.listen-address=10.92.3.27:9122", `--redis.password-file=${agentMount}/${agentFiles.redisPassword}`,
+        ]);
+        assert.deepEqual(cache.binds, [{ hostPath: "/opt/m/agent/redis-exporter-cache", containerPath: agentMount }]);
+    });
+
+    test("a tls host's Redis exporter without a password serves TLS from its mounted directory; node-exporter alone gets the web config file", () => {
+        const [node, redis] = fleetAgents("prod", "/opt/m", tlsHost);
+        assert.deepEqual(node.command.slice(-1), [`--web.config.file=${agentMount}/${agentFiles.webConfig}`]);
+        assert.deepEqual(redis.command, [
+            "--redis.addr=redis://127.0.0.1:6379", "--web.listen-address=192.168.1.5:9121",
+            `--tls-server-cert-file=${agentMount}/tls/server.crt`, `--tls-server-key-file=${agentMount}/tls/server.key`,
+            `--tls-server-ca-cert-file=${agentMount}/tls/client-ca.crt`,
+        ]);
+        assert.deepEqual(redis.binds, [{ hostPath: "/opt/m/agent/redis-exporter-main", containerPath: agentMount }]);
+        assert.equal(redis.healthcheck, "wget -q -O /dev/null http://192.168.1.5:9121/health 2>&1 | grep -q '400 Bad Request'");
+        assert.deepEqual(agentFilesFor(redis, material).map((f) => f.path), [agentFiles.serverCert, agentFiles.serverKey, agentFiles.clientCa],
+            "no exporter web config for redis_exporter, which takes no web config file");
+    });
+
+    test("an unknown Hetzner location falls back to the eu-central zone", () => {
+        assert.equal(hetznerNetworkZone("xyz9"), "eu-central");
+    });
+
+    test("the readiness script waits for Docker, then for the private address on an interface, and says which address is missing", () => {
+        const script = fleetReadinessScript({ address: "10.0.0.'5" });
+        assert.ok(script.startsWith("set -e\nif command -v cloud-init"), "cloud-init is optional on a fleet host");
+        assert.ok(script.endsWith("\n(for i in $(seq 60); do if ip -o addr show | awk '{print $4}' | cut -d/ -f1 | grep -qxF '10.0.0.'\\''5'; then exit 0; fi; sleep 2; done; " +
+            "echo \"address 10.0.0.5 is not on any interface of $(hostname): attach the private network (or configure the LAN/VPN address) first\" >&2; exit 1)"), script);
+        assert.match(addressPresentScript("10.0.0.5", 3), /^for i in \$\(seq 3\); do /);
+    });
+
+    test("the summary, line by line: host labels, Hetzner attachment, push hosts, files with their modes, apps, Prometheus' tls credentials", () => {
+        const pushHost: FleetHost = {
+            name: "edge", address: "127.0.0.1", labels: { a: "1", b: "2" }, agents: true, ssh: { ...ssh, address: "198.51.100.7" }, transport: "private-network",
+            redis: [], apps: [], push: true,
+        };
+        const bare: FleetHost = { name: "nas", address: "10.1.1.1", labels: {}, agents: false, transport: "private-network", redis: [], apps: [] };
+        const tlsOnly: FleetHost = { ...tlsHost, redis: [], apps: [], ssh: undefined, labels: {} };
+        const lines = fleetSummary("prod", "/r", [privateHost, pushHost, bare, tlsOnly], undefined);
+        assert.deepEqual(lines, [
+            "hosts (4), each series labelled host=<name>:",
+            "  bot-primary 10.92.3.27 (transport private-network, Hetzner server 7 attached at 10.92.3.27; labels role=primary)",
+            "    deploy: Docker over ssh://ops@10.92.3.27:22, host key pinned (ssh-ed25519)",
+            "    agent monitoring-prod-node-exporter: http://10.92.3.27:9100, host network, listening on 10.92.3.27 only",
+            "    agent monitoring-prod-redis-exporter-primary: http://10.92.3.27:9121 watching Redis redis://127.0.0.1:6379, host network, listening on 10.92.3.27 only",
+            "    agent monitoring-prod-redis-exporter-cache: http://10.92.3.27:9122 watching Redis redis://127.0.0.1:6380, host network, listening on 10.92.3.27 only",
+            `      /r/agent/redis-exporter-cache/${agentFiles.redisPassword} (mode 0400, uid ${containerUids.redisExporter}, written by pulumi up)`,
+            "    app bot: 10.92.3.27:9200/metrics",
+            "  edge (push: not scraped by the monitoring host; its agent-mode Prometheus remote-writes to the stack's remoteWrite stores; labels a=1, b=2)",
+            "    deploy: Docker over ssh://ops@198.51.100.7:22, host key pinned (ssh-ed25519)",
+            "    agent monitoring-prod-node-exporter: http://127.0.0.1:9100, host network, listening on 127.0.0.1 only",
+            "    agent Prometheus (agent mode): host network, API on 127.0.0.1:9090 only, config /r/agent/prometheus/prometheus.yml, remote_write credentials as files beside it (mode 0400), WAL on a Docker volume",
+            "  nas 10.1.1.1 (transport private-network)",
+            "    agents: none deployed (agents: false; its own exporters are scraped)",
+            "  lan 192.168.1.5 (transport tls)",
+            "    agent monitoring-prod-node-exporter: https://192.168.1.5:9100, host network, listening on 192.168.1.5 only",
+            `      /r/agent/node-exporter/tls/server.crt (mode 0444, uid ${containerUids.nodeExporter}, written by pulumi up)`,
+            `      /r/agent/node-exporter/tls/server.key (mode 0400, uid ${containerUids.nodeExporter}, written by pulumi up)`,
+            `      /r/agent/node-exporter/tls/client-ca.crt (mode 0444, uid ${containerUids.nodeExporter}, written by pulumi up)`,
+            `      /r/agent/node-exporter/web.yml (mode 0400, uid ${containerUids.nodeExporter}, written by pulumi up)`,
+            `  Prometheus' credentials for tls agents, in its release: ${Object.values(fleetScrapeFiles).join(", ")} (made by pulumi up)`,
+        ]);
+    });
+
+    test("no line about Prometheus' tls credentials when no tls host runs agents", () => {
+        const noTlsAgents = fleetSummary("prod", "/r", [privateHost, { ...tlsHost, agents: false, ssh: undefined }], undefined);
+        assert.ok(!noTlsAgents.some((l) => l.includes("credentials for tls agents")), noTlsAgents.join("\n"));
+        assert.ok(!fleetSummary("prod", "/r", [privateHost], undefined).some((l) => l.includes("credentials for tls agents")));
+    });
+
+    test("a push host without labels is summarised without a labels clause", () => {
+        const pushHost: FleetHost = { name: "edge", address: "127.0.0.1", labels: {}, agents: false, transport: "private-network", redis: [], apps: [], push: true };
+        assert.equal(fleetSummary("prod", "/r", [pushHost], undefined)[1],
+            "  edge (push: not scraped by the monitoring host; its agent-mode Prometheus remote-writes to the stack's remoteWrite stores)");
     });
 });

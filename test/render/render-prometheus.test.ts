@@ -130,3 +130,21 @@ test("the listen port inside the container does not follow the published port", 
     assert.ok(prometheusCommand(m).includes("--web.listen-address=:9090"));
     assert.deepEqual(job(rendered(m), "prometheus").static_configs[0].targets, ["localhost:9090"]);
 });
+
+test("the Docker gateway of a /0 subnet is 0.0.0.1, the network's first address", () => {
+    assert.equal(dockerGateway("172.20.5.0/0"), "0.0.0.1");
+    assert.equal(dockerGateway("172.20.5.0/24"), "172.20.5.1");
+});
+
+test("prometheus.yml has no remote_write section without remoteWrite stores", () => {
+    const config = rendered(monitoring()) as unknown as Record<string, unknown>;
+    assert.equal("remote_write" in config, false);
+    assert.ok(!renderPrometheus(monitoring())[0].content.includes("remote_write"));
+});
+
+test("the TSDB admin API is on only for the backup's snapshots", () => {
+    const without = prometheusCommand(monitoring());
+    assert.equal(without.at(-1), "--web.listen-address=:9090");
+    assert.ok(!without.includes("--web.enable-admin-api"));
+    assert.equal(prometheusCommand(monitoring({ backupRepository: "/srv/restic", backupPassword: "pw" })).at(-1), "--web.enable-admin-api");
+});

@@ -166,3 +166,9 @@ test("renderRemoteWrite is the section renderPrometheus writes", () => {
     const m = monitoring({ remoteWrite: [central] });
     assert.deepEqual(renderRemoteWrite(m).config, remoteWriteOf(m));
 });
+
+test("the embedded store listens on its container port and keeps 40 % of its memory limit for ingestion", () => {
+    const m = monitoring({ victoriaMetrics: true, victoriaMetricsRetention: "2y", remoteWrite: [cloud] });
+    const vm = renderServices(m).find((s) => s.spec.key === "victoriaMetrics");
+    assert.deepEqual(vm?.command?.slice(2), ["-httpListenAddr=:8428", "-memory.allowedPercent=60"]);
+});
