@@ -115,3 +115,11 @@ test("an Opsgenie API URL must be a whole http(s) URL ending in /", () => {
             [`receivers[0].apiUrl: "${apiUrl}" is not an http(s) URL ending in /; write it like https://api.eu.opsgenie.com/`]);
     }
 });
+
+test("an email receiver's smarthost must be host:port; an empty one is refused here, not by amtool at deploy", () => {
+    const mail = { name: "mail", type: "email", to: "ops@example.com", from: "am@example.com" };
+    assert.equal((acceptedReceiver({ ...mail, smarthost: "smtp.example.com:587" }) as { smarthost: string }).smarthost, "smtp.example.com:587");
+    // Alertmanager reads an empty smarthost as "use the global one", which this stack never sets:
+    // amtool refuses the whole file with "no global SMTP smarthost set".
+    assert.deepEqual(receiverProblems({ ...mail, smarthost: "" }), ['receivers[0].smarthost: "" is not host:port, e.g. smtp.example.com:587']);
+});
