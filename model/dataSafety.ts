@@ -22,9 +22,11 @@ export function dataVolumeHeadroomGb(volumeGb: number): number {
 /** Prometheus' retentionSize on a data volume of `volumeGb` (GB, 10^9 bytes) when the stack sets none. */
 export function retentionSizeForVolume(volumeGb: number): string {
     const usableGb = volumeGb - dataVolumeHeadroomGb(volumeGb);
-    if (usableGb < 1) throw new Error(`a ${volumeGb} GB data volume leaves no room for Prometheus`);
     // Prometheus counts GB in powers of 1024: GiB below the volume's decimal GB keeps the margin.
-    return `${Math.floor((usableGb * 1e9) / 2 ** 30)}GB`;
+    const retentionGib = Math.floor((usableGb * 1e9) / 2 ** 30);
+    // 0GB would switch the size limit off.
+    if (retentionGib < 1) throw new Error(`a ${volumeGb} GB data volume leaves no room for Prometheus`);
+    return `${retentionGib}GB`;
 }
 
 /** The data volume of a new Hetzner server (hostMode hetzner). */

@@ -157,7 +157,7 @@ export const receiverSpecs: ReceiverSpecs = {
     email: {
         fields: {
             to: text, from: text,
-            smarthost: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
+            smarthost: checkedText((v) => hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
             authUsername: optionalText, authPassword: optionalText, requireTls: flag(true),
         },
         check: (x, name) => (x.authUsername && !x.authPassword ? ["authPassword",

@@ -158,6 +158,27 @@ test("container memory counts node-exporter only when enabled and one exporter p
     assert.equal(containerMemoryMb(withAll), core + withAll.nodeExporter.memoryMb + 2 * withAll.redisExporter.memoryMb);
 });
 
+test("container memory counts the embedded long-term store, leaves out an external Grafana, and a stack without blackbox settings runs no exporter", () => {
+    const base = accepted({}).monitoring;
+    const store = accepted({ victoriaMetrics: true, victoriaMetricsMemoryMb: 700 }).monitoring;
+    assert.equal(containerMemoryMb(store), containerMemoryMb(base) + 700);
+    const remote = { name: "central", url: "https://vm.example.com/api/v1/write", queryUrl: "https://vm.example.com" };
+    const external = accepted({ remoteWrite: [remote], grafanaMode: "external", grafanaUrl: "https://example.grafana.net", grafanaToken: "glsa_x" }).monitoring;
+    assert.equal(containerMemoryMb(external), containerMemoryMb(base) - base.grafana.memoryMb);
+    // blackboxExporter is optional in MonitoringConfig.
+    const { blackboxExporter: _, ...withoutBlackbox } = base;
+    assert.equal(containerMemoryMb(withoutBlackbox), containerMemoryMb(base));
+});
+
+test("the stack name must fit a Docker name and a directory: a letter or digit first, then [A-Za-z0-9_.-], 100 characters at most", () => {
+    for (const stack of ["prod.eu_1-a", `a${"b".repeat(99)}`]) {
+        assert.equal(parseStackConfig(stack, { sshPublicKey }).stack, stack);
+    }
+    for (const stack of ["-prod", ".", "prod/eu", "prod eu", `a${"b".repeat(100)}`]) {
+        assert.throws(() => parseStackConfig(stack, { sshPublicKey }), { message: `stack name "${stack}" cannot be part of a Docker name or a directory` });
+    }
+});
+
 test("host modes: what each needs, what it ignores, and the host label alerts carry", () => {
     const ssh = accepted({ hostMode: "ssh", sshHost: "10.0.0.5", sshPublicKey: "", serverType: "nope", location: "mars", ipv4: false, ipv6: false });
     assert.equal(ssh.monitoring.hostLabel, "10.0.0.5");

@@ -26,6 +26,11 @@ test("retentionSizeForVolume leaves a fifth of the volume (at least 2 GB), count
     }
 });
 
+test("retentionSizeForVolume never answers 0GB (Prometheus reads that as no size limit): a volume without a whole GiB to spare is refused", () => {
+    assert.equal(retentionSizeForVolume(4), "1GB"); // 2 GB usable = 1.86 GiB
+    for (const gb of [1, 2, 3]) assert.throws(() => retentionSizeForVolume(gb), { message: `a ${gb} GB data volume leaves no room for Prometheus` });
+});
+
 test("a new Hetzner server gets a 20 GB data volume by default, and Prometheus' retention follows its size", () => {
     const c = parse(hetzner);
     assert.deepEqual(c.host.dataVolume, { sizeGb: 20 });

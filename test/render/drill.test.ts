@@ -73,3 +73,55 @@ test("the error is Alertmanager's own, for this receiver only (0.25 logfmt and 0
     assert.equal(drillLine({ name: "chat", integration: "telegram" }, { state: "failed" }, "x"), "FAILED     chat (telegram): x");
     assert.equal(drillLine({ name: "chat", integration: "telegram" }, { state: "delivered" }), "delivered  chat (telegram)");
 });
+
+test("the drill reads only drill receivers that have a notifier; anything else in the status config is skipped", () => {
+    for (const config of [null, undefined, "receivers", 5, {}, { receivers: "drill-x" }, { receivers: null }]) {
+        assert.deepEqual(drillReceivers(config), [], JSON.stringify(config));
+    }
+    const config = {
+        receivers: [
+            null, "drill-x", 7, { webhook_configs: [{}] },
+            // A receiver without a notifier (blackhole) and a drill name without one: nothing to drill.
+            { name: "blackhole" }, { name: "drill-empty" },
+            { name: "critical", webhook_configs: [{}] },
+            { name: "drill-hook", webhook_configs: [{}] },
+            { name: "drill-mail", send_resolved: false, email_configs: [{}] },
+        ],
+    };
+    assert.deepEqual(drillReceivers(config), [{ name: "hook", integration: "webhook" }, { name: "mail", integration: "email" }]);
+});
+
+test("counters: only the exact series names count, whatever blanks separate the value", () => {
+    const text = [
+        'alertmanager_notifications_total{integration="webhook"}  2',
+        'alertmanager_notification_requests_total{integration="webhook"}\t 3',
+        // A recording rule's series that merely contains the counter's name is not the counter.
+        'instance:alertmanager_notifications_total{integration="webhook"} 100',
+        '# TYPE alertmanager_notifications_total counter',
+    ].join("\n");
+    assert.deepEqual(notificationCounters(text, { name: "hook", integration: "webhook" }), { notifications: 2, failed: 0, requests: 3, failedRequests: 0 });
+});
+
+test("a successful attempt without a new notification is not a delivery: it may be an older notification's retry", () => {
+    const before = { notifications: 3, failed: 0, requests: 5, failedRequests: 1 };
+    assert.equal(drillOutcome(before, { ...before, requests: 6 }).state, "waiting");
+    assert.equal(drillOutcome(before, { ...before, notifications: 4, requests: 6 }).state, "delivered");
+});
+
+test("the error from the log: the final failure wins over a later retry's, the last retry's when none is final, the whole line when err is unquoted", () => {
+    const final = 'ts=1 level=error component=dispatcher msg="Notify for alerts failed" num_alerts=1 err="drill-hook/webhook[0]: notify retry canceled after 3 attempts: unexpected status code 500"';
+    const attempt = (err: string) => `ts=2 level=warn component=dispatcher receiver=drill-hook integration=webhook[0] msg="Notify attempt failed, will retry later" attempts=1 err="${err}"`;
+    const success = 'ts=3 level=debug component=dispatcher receiver=drill-hook integration=webhook[0] msg="Notify success" attempts=2';
+    assert.equal(failureFromLog([final, attempt("later retry"), success].join("\n"), "hook"), "drill-hook/webhook[0]: notify retry canceled after 3 attempts: unexpected status code 500");
+    assert.equal(failureFromLog([attempt("first"), attempt("second"), success].join("\n"), "hook"), "second");
+    const unquoted = 'ts=4 level=error component=dispatcher msg="Notify for alerts failed" num_alerts=1 err=drill-hook/webhook[0]:EOF';
+    assert.equal(failureFromLog(unquoted, "hook"), unquoted);
+});
+
+test("report lines: a failure without Alertmanager's words points at its log; a timeout adds the last error when there is one", () => {
+    const chat = { name: "chat", integration: "telegram" };
+    assert.equal(drillLine(chat, { state: "failed" }), "FAILED     chat (telegram): Alertmanager counted a failed notification (its log has the reason)");
+    assert.equal(drillLine(chat, { state: "timeout" }), "FAILED     chat (telegram): no notification finished in time");
+    assert.equal(drillLine(chat, { state: "timeout" }, "connection refused"), "FAILED     chat (telegram): no notification finished in time; last error: connection refused");
+    assert.equal(drillLine(chat, { state: "waiting" }), "waiting    chat (telegram)");
+});

@@ -139,3 +139,25 @@ test("docs/runbooks.md carries the bound table of the current code (npm run docs
     assert.equal(runbooks, regenerateRunbooks(runbooks), "run `npm run docs` and commit docs/runbooks.md");
     assert.match(runbooks, /\| RedisDown \| fast \(redis-main, redis-replica[^)]*\) \| 40s \| \*\*58 s\*\* \|/);
 });
+
+test("the promise's edges: a bound equal to pageWithin keeps it, a blip as long as the silent bound breaks it, a timeout equal to the interval is fine", () => {
+    // Defaults: 58 s worst case, blips under 30 s silent.
+    assert.deepEqual(pagingProblems({ ...defaultPaging, pageWithin: "58s" }), []);
+    assert.match(pagingProblems({ ...defaultPaging, pageWithin: "57s" }).join("\n"), /^pageWithin: a hard outage would page after up to 58s /);
+    assert.deepEqual(pagingProblems({ ...defaultPaging, blipTolerance: "29s" }), []);
+    assert.match(pagingProblems({ ...defaultPaging, blipTolerance: "30s" }).join("\n"), /^blipTolerance: a blip of 30s could page: .*\(only blips under 30s are safe\)/);
+    assert.deepEqual(pagingProblems({ ...defaultPaging, scrapeTimeout: "5s" }), []);
+});
+
+test("broken intervals are reported alone: no bound is computed from a zero interval or a timeout longer than the scrape", () => {
+    assert.deepEqual(pagingProblems({ ...defaultPaging, scrapeTimeout: "30s" }),
+        ["criticalScrapeTimeout: 30s is longer than criticalScrapeInterval 5s; make it shorter"]);
+    assert.deepEqual(pagingProblems({ ...defaultPaging, evaluationInterval: "0s" }), ["criticalEvaluationInterval: must be longer than 0s"]);
+    assert.deepEqual(pagingProblems({ ...defaultPaging, scrapeInterval: "0s", scrapeTimeout: "0s" }),
+        ["criticalScrapeInterval: must be longer than 0s", "criticalScrapeTimeout: must be longer than 0s"]);
+});
+
+test("without an evaluation interval the alert fires exactly `for` after turning pending", () => {
+    assert.deepEqual(alertBound({ scrapeMs: 5000, scrapeTimeoutMs: 3000, evaluationMs: 0, forMs: 40_000, groupWaitMs: 5000 }),
+        { firesAfterMs: 40_000, worstCaseMs: 53_000, silentBlipMs: 35_000 });
+});

@@ -109,3 +109,8 @@ test("no rendered file, rule file or snapshot names a placeholder owner", () => 
     // The check itself sees the old placeholder.
     assert.match("https://github.com/OWNER/vps-monitoring/blob/main/docs/runbooks.md", placeholderOwner);
 });
+
+test("an alert without a listed first step still points at its runbook section, with no empty step before it", () => {
+    assert.equal(alertActions.NoSuchAlert, undefined);
+    assert.equal(runbookFirstStep("NoSuchAlert"), "See docs/runbooks.md#nosuchalert in the monitoring repository");
+});
