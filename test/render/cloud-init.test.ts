@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { load } from "js-yaml";
+import { parseStackConfig } from "../../config/parse";
+import { dataMountPath } from "../../model/dataSafety";
+import { dockerDataVolumeDropIn, dockerDataVolumeDropInPath, volumeDevicePath } from "../../render/dataVolume";
 import {
-    autoUpgradesPath, dockerDaemonPath, dockerMetadataDropInPath, metadataAddress, metadataBlockScript,
+    autoUpgradesPath, hostCloudInit, renderPlaceholders, dockerDaemonPath, dockerMetadataDropInPath, metadataAddress, metadataBlockScript,
     metadataBlockScriptPath, metadataBlockUnit, metadataBlockUnitPath, renderCloudInit, sshHardeningPath, type CloudInitArgs,
 } from "../../render/cloudInit";
 
@@ -22,7 +25,8 @@ interface CloudConfig {
     package_update: boolean;
     package_upgrade: boolean;
     packages: string[];
-    write_files: { path: string; content: string; permissions: string }[];
+    write_files: { path: string; content: string; permissions: string; owner: string }[];
+    mounts?: string[][];
     runcmd: string[][];
     ssh_keys: Record<string, string>;
     ssh_genkeytypes: string[];
@@ -146,4 +150,94 @@ test("the block drops routed (container) traffic and non-root local traffic to t
     }
     assert.match(routed, /-t raw -C PREROUTING /, "raw PREROUTING comes before Docker's FORWARD chains");
     assert.match(local, /-t filter -C OUTPUT .*-m owner ! --uid-owner 0 /, "root (cloud-init) keeps access");
+});
+
+test("every file cloud-init writes is root-owned, world-readable, and only the block script executable", () => {
+    assert.deepEqual(parsed().write_files.map((f) => [f.path, f.owner, f.permissions]), [
+        [sshHardeningPath, "root:root", "0644"],
+        [autoUpgradesPath, "root:root", "0644"],
+        [dockerDaemonPath, "root:root", "0644"],
+        [metadataBlockScriptPath, "root:root", "0755"],
+        [metadataBlockUnitPath, "root:root", "0644"],
+        [dockerMetadataDropInPath, "root:root", "0644"],
+    ]);
+});
+
+test("the written files are exactly the sshd drop-in, the daemon.json and the block's script and unit, each ending in a newline", () => {
+    const config = parsed({ sshPort: 2222 });
+    assert.equal(file(config, sshHardeningPath), "PermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPort 2222\n");
+    assert.equal(file(config, dockerDaemonPath), `${JSON.stringify({ "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" }, "live-restore": true }, null, 2)}\n`);
+    assert.equal(file(config, metadataBlockUnitPath), [
+        "[Unit]",
+        `Description=Drop traffic from containers and non-root users to the metadata service ${metadataAddress}`,
+        "Before=docker.service",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        `ExecStart=${metadataBlockScriptPath}`,
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n"));
+    const rule = (match: string) => `${match} -m comment --comment vps-monitoring-metadata-block -j DROP`;
+    const raw = rule(`-d ${metadataAddress}/32`);
+    const local = rule(`-d ${metadataAddress}/32 -m owner ! --uid-owner 0`);
+    assert.equal(metadataBlockScript(), [
+        "#!/bin/sh",
+        "set -eu",
+        `iptables -w -t raw -C PREROUTING ${raw} 2>/dev/null || iptables -w -t raw -I PREROUTING 1 ${raw}`,
+        `iptables -w -t filter -C OUTPUT ${local} 2>/dev/null || iptables -w -t filter -I OUTPUT 1 ${local}`,
+        "",
+    ].join("\n"));
+});
+
+test("the first boot reloads systemd, starts the block, then Docker, then restarts sshd through a shell", () => {
+    const config = parsed();
+    assert.deepEqual(config.runcmd.slice(0, 3), [
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", metadataBlockUnit],
+        ["systemctl", "enable", "--now", "docker"],
+    ]);
+    assert.equal(config.runcmd.length, 4);
+    const [shell, flag, script] = config.runcmd[3];
+    assert.deepEqual([shell, flag], ["sh", "-c"]);
+    assert.match(script, /^systemctl daemon-reload; .*systemctl restart ssh$/);
+});
+
+test("with a data volume, cloud-init mounts it and Docker waits for the mount; without one, neither", () => {
+    const device = volumeDevicePath(42);
+    const withVolume = parsed({ dataVolumeDevice: device });
+    assert.deepEqual(withVolume.mounts, [[device, dataMountPath, "ext4", "defaults,discard,nofail,x-systemd.device-timeout=300", "0", "2"]]);
+    const dropIn = withVolume.write_files.find((f) => f.path === dockerDataVolumeDropInPath);
+    assert.deepEqual(dropIn && [dropIn.owner, dropIn.permissions, dropIn.content], ["root:root", "0644", dockerDataVolumeDropIn]);
+    assert.equal(withVolume.write_files.length, 7);
+    const without = parsed();
+    assert.equal(without.mounts, undefined);
+    assert.equal(without.write_files.length, 6);
+    assert.ok(!without.write_files.some((f) => f.path === dockerDataVolumeDropInPath));
+});
+
+test("a host's user data carries the deploy key it is given, and the volume device only when the host has a data volume", () => {
+    const config = (raw: Record<string, unknown>) => parseStackConfig("test", { hetznerSshKeyName: "deploy", ...raw }).host;
+    const values = { sshPublicKey: key, hostKey, dataVolumeDevice: volumeDevicePath(7) };
+    const withVolume = load(hostCloudInit(config({}), values)) as CloudConfig;
+    assert.deepEqual(withVolume.users[0].ssh_authorized_keys, [key]);
+    assert.ok(config({}).dataVolume, "a new Hetzner server gets a data volume by default");
+    assert.equal(withVolume.mounts?.[0][0], volumeDevicePath(7));
+    const noVolume = load(hostCloudInit(config({ dataVolume: false }), values)) as CloudConfig;
+    assert.equal(noVolume.mounts, undefined);
+});
+
+test("npm run render shows a named placeholder for each deploy-time value, and an inline deploy key as it is", () => {
+    const hostOf = (raw: Record<string, unknown>) => parseStackConfig("test", raw).host;
+    const named = renderPlaceholders(hostOf({ hetznerSshKeyName: "laptop" }));
+    assert.equal(named.sshPublicKey, '<public key of the Hetzner SSH key "laptop", read from Hetzner at deploy>');
+    assert.deepEqual(named.hostKey, {
+        privateKey: "<ed25519 private host key, generated at deploy, a Pulumi secret>",
+        publicKey: "<ed25519 public host key, generated at deploy: pulumi stack output knownHosts>",
+    });
+    assert.equal(named.dataVolumeDevice, volumeDevicePath("<id of the data volume, assigned at deploy>"));
+    assert.equal(renderPlaceholders(hostOf({ sshPublicKey: key })).sshPublicKey, key);
 });

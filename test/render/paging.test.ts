@@ -12,7 +12,7 @@ import type { MonitoringConfig } from "../../model/stack";
 import { renderAlertmanager } from "../../render/alertmanager";
 import { criticalAlertBounds } from "../../render/paging";
 import { renderPrometheus } from "../../render/prometheus";
-import { fastPath, renderRules, ruleGroups } from "../../render/rules";
+import { fastPath, isAlert, pagedJobs, renderRules, ruleGroups } from "../../render/rules";
 import { isRecord, records } from "../../model/typeGuards";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -160,4 +160,37 @@ test("broken intervals are reported alone: no bound is computed from a zero inte
 test("without an evaluation interval the alert fires exactly `for` after turning pending", () => {
     assert.deepEqual(alertBound({ scrapeMs: 5000, scrapeTimeoutMs: 3000, evaluationMs: 0, forMs: 40_000, groupWaitMs: 5000 }),
         { firesAfterMs: 40_000, worstCaseMs: 53_000, silentBlipMs: 35_000 });
+});
+
+test("the fast path reads exactly the jobs of every app and Redis exporter; a stack without them pages on none", () => {
+    const two = monitoring({ apps: [{ job: "api", targets: ["api:8000"] }, { job: "worker", targets: ["worker:9000"] }] });
+    assert.deepEqual([...pagedJobs(two)].sort(), ["api", "redis-main", "worker"]);
+    const targetDowns = ruleGroups(two).flatMap((g) => g.rules.filter(isAlert)).filter((r) => r.alert === "TargetDown");
+    assert.deepEqual(targetDowns.filter((r) => r.pages !== undefined).map((r) => r.labels?.job).sort(), ["api", "redis-main", "worker"]);
+    const bare = parseStackConfig("test", { hetznerSshKeyName: "deploy" }).monitoring;
+    assert.deepEqual([...pagedJobs(bare)], [], "Prometheus, Alertmanager, Grafana and node stay on the normal path");
+});
+
+test("a rule group gets a -paging sibling only when it has fast-path alerts, and no rendered group is empty", () => {
+    const files = renderRules(monitoring()).map((f) => {
+        const groups = (load(f.content) as { groups: { name: string; rules: unknown[] }[] }).groups;
+        for (const g of groups) assert.ok(g.rules.length > 0, `${f.path}: group ${g.name} is empty`);
+        return [path.basename(f.path), groups.map((g) => g.name)];
+    });
+    assert.deepEqual(files, [
+        ["meta.yml", ["meta-paging", "meta"]],
+        ["host.yml", ["host"]],
+        ["redis.yml", ["redis-paging", "redis"]],
+        ["apps.yml", ["apps"]],
+    ]);
+});
+
+test("the paging table lists the fast path's jobs only on fast-path entries, and an alert without `for` fires at its first evaluation", () => {
+    const bounds = criticalAlertBounds(monitoring());
+    assert.deepEqual(bounds.filter((b) => b.alert === "TargetDown").map((b) => [b.fastPath, b.for, b.jobs]), [
+        [false, "1m", []],
+        [true, "40s", ["redis-main", "api"]],
+    ]);
+    const immediate = bounds.find((b) => b.alert === "NotificationsFailing");
+    assert.deepEqual(immediate && [immediate.for, immediate.timings.forMs, immediate.bound.firesAfterMs], ["0s", 0, 0]);
 });

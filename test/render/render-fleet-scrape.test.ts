@@ -12,7 +12,7 @@ import { durationMs } from "../../config/units";
 import type { FleetHost } from "../../model/fleet";
 import type { MonitoringConfig } from "../../model/stack";
 import { renderAlertmanager } from "../../render/alertmanager";
-import { fleetJobs } from "../../render/fleetScrape";
+import { fleetJobs, hostDownRule } from "../../render/fleetScrape";
 import { isAlert, ruleGroups } from "../../render/rules";
 import { renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
@@ -209,4 +209,23 @@ test("Hetzner discovery adds its node job to the fleet's jobs; app jobs are neit
     assert.deepEqual(fleetJobNames({ hosts: [], hetznerDiscovery: undefined }), []);
     assert.deepEqual(fleetAppJobs({ hosts: [primary, standby], hetznerDiscovery: discovery }), ["bot"]);
     assert.deepEqual(fleetRedisJobs({ hosts: [primary, standby], hetznerDiscovery: undefined }), ["redis-fleet", "redis-fleet-tls"]);
+});
+
+test("fleet: Redis rules watch a fleet host's Redis without a local one; no probe rules without probes", () => {
+    const groups = (m: MonitoringConfig) => ruleGroups(m).map((g) => g.name);
+    assert.deepEqual(groups(monitoring([primary])), ["meta", "host", "redis", hostDownRule.group]);
+    assert.deepEqual(groups(monitoring([legacy])), ["meta", "host", hostDownRule.group]);
+});
+
+test("fleet: one heartbeat alert watches every fleet app job; a fleet without apps gets HostDown alone, in its fast-path group", () => {
+    const worker = { job: "worker", port: 9300, metricsPath: "/metrics" };
+    const m = monitoring([{ ...primary, apps: [...primary.apps, worker] }]);
+    const fleet = ruleGroups(m).find((g) => g.name === hostDownRule.group);
+    const heartbeats = (fleet?.rules ?? []).filter(isAlert).filter((r) => r.alert === "AppHeartbeatStale");
+    assert.equal(heartbeats.length, 1);
+    assert.match(heartbeats[0].expr, /job=~"bot\|worker"/);
+    const bare = monitoring([legacy]);
+    assert.deepEqual(ruleGroups(bare).find((g) => g.name === hostDownRule.group)?.rules.filter(isAlert).map((r) => r.alert), ["HostDown"]);
+    const file = renderRules(bare).find((f) => f.path.endsWith("/fleet.yml"));
+    assert.deepEqual((load(file?.content ?? "") as { groups: { name: string }[] }).groups.map((g) => g.name), [`${hostDownRule.group}-paging`]);
 });

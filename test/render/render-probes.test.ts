@@ -7,7 +7,11 @@ import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
 import { type MonitoringConfig } from "../../model/stack";
 import { renderPrometheus } from "../../render/prometheus";
-import { blackboxCheck, blackboxConfigFile, probeScrapeConfigs, renderBlackboxConfig } from "../../render/probes";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { blackboxCheck, blackboxConfigFile, blackboxSteps, probeScrapeConfigs, probeTarget, renderBlackboxConfig } from "../../render/probes";
 import { ruleGroups } from "../../render/rules";
 import { renderServices } from "../../render/services";
 
@@ -96,4 +100,43 @@ test("the exporter's container: modules through `current`, swapped in after the 
     assert.equal(bb.swap?.check, blackboxCheck("prom/blackbox-exporter:v0.27.0"));
     assert.match(bb.swap?.check ?? "", /^docker run --rm --network none --user 65534 --entrypoint '\/bin\/blackbox_exporter' -v "\$candidate:\/etc\/blackbox_exporter\/current:ro" 'prom\/blackbox-exporter:v0\.27\.0' '--config\.check' '--config\.file=\/etc\/blackbox_exporter\/current\/blackbox\.yml'$/);
     assert.equal(renderServices(monitoring({ probes: [] })).some((s) => s.spec.key === "blackboxExporter"), false);
+});
+
+test("each kind of probe asks the exporter for its own target: URL, host:port, host or resolver", () => {
+    const m = monitoring();
+    assert.deepEqual(m.probes.map((p) => [p.name, probeTarget(p)]), [
+        ["shop", "https://shop.example.com/health"], ["landing", "http://example.com/"], ["db", "db.example.com:5432"],
+        ["smtps", "mail.example.com:465"], ["gateway", "203.0.113.1"], ["mx", "1.1.1.1"],
+    ]);
+    const jobs = probeScrapeConfigs(m);
+    assert.deepEqual(jobs[1].static_configs.map((s) => s.targets), [["db.example.com:5432"], ["mail.example.com:465"]]);
+    assert.deepEqual(jobs[2].static_configs.map((s) => s.targets), [["203.0.113.1"]]);
+});
+
+test("a module swap re-reads blackbox.yml with SIGHUP and reads the outcome and time of the last reload from the exporter's metrics", (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "blackbox-steps-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const served = (urlPath: string) => path.join(dir, urlPath.replace(/\W/g, "_"));
+    const access = { running: "is-running", hangUp: "send-hup", restart: "restart", get: (p: string) => `cat ${served(p)}`, state: "state", logs: "show-logs" };
+    const steps = blackboxSteps(access, "check-candidate");
+    assert.deepEqual({ ...steps, status: "", healthy: "" }, {
+        check: "check-candidate", running: "is-running", needsReload: "true", reload: "send-hup", status: "", healthy: "", logs: "show-logs",
+    });
+    const sh = (script: string) => spawnSync("sh", ["-c", script], { encoding: "utf8" });
+    assert.equal(sh(steps.needsReload).status, 0, "every change of the modules needs a reload");
+    const metrics = (ok: number) => [
+        "# HELP blackbox_exporter_config_last_reload_successful Blackbox exporter config loaded successfully.",
+        `blackbox_exporter_config_last_reload_successful ${ok}`,
+        "blackbox_exporter_config_last_reload_success_timestamp_seconds 1.7e+09",
+        "",
+    ].join("\n");
+    fs.writeFileSync(served("/metrics"), metrics(1));
+    assert.equal(sh(steps.status).stdout, "ok 1.7e+09\n");
+    fs.writeFileSync(served("/metrics"), metrics(0));
+    assert.equal(sh(steps.status).stdout, "failed 1.7e+09\n");
+    fs.writeFileSync(served("/-/healthy"), "Healthy");
+    const healthy = sh(steps.healthy);
+    assert.deepEqual([healthy.status, healthy.stdout], [0, ""], "healthy reads /-/healthy and prints nothing");
+    fs.rmSync(served("/-/healthy"));
+    assert.notEqual(sh(steps.healthy).status, 0, "no answer from /-/healthy is unhealthy");
 });

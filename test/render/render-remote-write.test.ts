@@ -9,7 +9,7 @@ import { remoteWriteQueueDefaults } from "../../model/remoteWrite";
 import type { MonitoringConfig } from "../../model/stack";
 import { renderGrafana } from "../../render/grafana";
 import { renderPrometheus } from "../../render/prometheus";
-import { remoteDatasources, renderRemoteWrite } from "../../render/remoteWrite";
+import { provisionedRemoteDatasources, remoteDatasources, renderRemoteWrite } from "../../render/remoteWrite";
 import { renderRules } from "../../render/rules";
 import { renderServices } from "../../render/services";
 import { refusalProblems } from "../configProblems";
@@ -171,4 +171,61 @@ test("the embedded store listens on its container port and keeps 40 % of its mem
     const m = monitoring({ victoriaMetrics: true, victoriaMetricsRetention: "2y", remoteWrite: [cloud] });
     const vm = renderServices(m).find((s) => s.spec.key === "victoriaMetrics");
     assert.deepEqual(vm?.command?.slice(2), ["-httpListenAddr=:8428", "-memory.allowedPercent=60"]);
+});
+
+test("the embedded store is written to with no credentials, no headers and no relabelling", () => {
+    const [embedded] = remoteWriteOf(monitoring({ victoriaMetrics: true }));
+    assert.deepEqual(embedded, {
+        name: "victoriametrics", url: "http://monitoring-test-victoria-metrics:8428/api/v1/write",
+        queue_config: { capacity: 10000, max_shards: 10, max_samples_per_send: 2000, batch_send_deadline: "5s", min_backoff: "30ms", max_backoff: "5s" },
+    });
+    assert.deepEqual(renderRemoteWrite(monitoring({ victoriaMetrics: true })).files, []);
+});
+
+test("several headers and dropped labels: header files in name order, named after the header, labels dropped as one regex", () => {
+    const target = { name: "multi", url: "https://x.example.com/api/v1/write", headers: { "X_Org.ID": "o1", "X-Tenant": "t1" }, dropLabels: ["pod_uid", "container_id"] };
+    const m = monitoring({ remoteWrite: [target] });
+    const [c] = remoteWriteOf(m);
+    assert.deepEqual(Object.keys(c.http_headers ?? {}), ["X-Tenant", "X_Org.ID"]);
+    assert.deepEqual(c.http_headers?.["X_Org.ID"], { files: ["/etc/prometheus/current/secrets/remote-write-multi-header-x-org-id"] });
+    assert.deepEqual(renderRemoteWrite(m).files.map((f) => [f.path, f.content]), [
+        ["prometheus/secrets/remote-write-multi-header-x-tenant", "t1"],
+        ["prometheus/secrets/remote-write-multi-header-x-org-id", "o1"],
+    ]);
+    assert.deepEqual(c.write_relabel_configs, [{ regex: "pod_uid|container_id", action: "labeldrop" }]);
+});
+
+test("a store's datasource is named after it, numbers its headers in name order and logs in as the remote_write user", () => {
+    const m = monitoring({ victoriaMetrics: true, remoteWrite: [{ ...central, headers: { "X-Tenant": "t1", "X-Org": "o1" } }, { ...cloud, queryUrl: "https://prometheus.example.net/api/prom" }] });
+    const ds = remoteDatasources(m);
+    assert.deepEqual(ds.map((d) => [d.name, d.url, d.basicAuthUser]), [
+        ["VictoriaMetrics (long-term)", "http://victoria-metrics:8428", undefined],
+        ["central (remote store)", "https://vm.example.com", "stack"],
+        ["cloud (remote store)", "https://prometheus.example.net/api/prom", undefined],
+    ]);
+    assert.ok(!("basicAuthUser" in ds[0]) && !("basicAuthUser" in ds[2]));
+    assert.deepEqual(ds[1].jsonData, { httpMethod: "POST", timeInterval: "15s", httpHeaderName1: "X-Org", httpHeaderName2: "X-Tenant" });
+    assert.deepEqual(ds[1].secureJsonData, { basicAuthPassword: secrets.password, httpHeaderValue1: "o1", httpHeaderValue2: "t1" });
+});
+
+test("the host's Grafana provisions each store as a proxied, read-only, non-default Prometheus datasource, basic auth only where the store has it", () => {
+    const m = monitoring({ victoriaMetrics: true, remoteWrite: [{ ...central, headers: {} }] });
+    const { datasources } = provisionedRemoteDatasources(m);
+    assert.deepEqual(datasources, [
+        {
+            name: "VictoriaMetrics (long-term)", type: "prometheus", uid: "victoriametrics", access: "proxy", isDefault: false, editable: false,
+            url: "http://victoria-metrics:8428", jsonData: { httpMethod: "POST", timeInterval: "15s" },
+        },
+        {
+            name: "central (remote store)", type: "prometheus", uid: "remote-central", access: "proxy", isDefault: false, editable: false,
+            url: "https://vm.example.com", basicAuth: true, basicAuthUser: "stack", jsonData: { httpMethod: "POST", timeInterval: "15s" },
+            secureJsonData: { basicAuthPassword: "$__file{/etc/grafana-monitoring/current/secrets/datasource-central-basicAuthPassword}" },
+        },
+    ]);
+});
+
+test("an external Grafana gets nothing provisioned on the host: no datasource and no secret file", () => {
+    const m = monitoring({ remoteWrite: [central], grafanaMode: "external", grafanaUrl: "https://example.grafana.net", grafanaToken: "glsa_x" });
+    assert.equal(remoteDatasources(m).length, 1, "the store is there to provision");
+    assert.deepEqual(provisionedRemoteDatasources(m), { datasources: [], files: [] });
 });
