@@ -6,7 +6,7 @@
 // Pure: no Pulumi, no I/O.
 import type { Severity } from "./stack";
 import { z } from "zod";
-import { checkedText, flag, optional, optionalText, text, undecryptedSecret, wholeNumber } from "../config/fields";
+import { checkedText, flag, optional, optionalText, requiredText, text, undecryptedSecret, wholeNumber } from "../config/fields";
 import { hostPortPattern } from "../render/promql";
 
 interface ReceiverBase {
@@ -157,7 +157,7 @@ export const receiverSpecs: ReceiverSpecs = {
     email: {
         fields: {
             to: text, from: text,
-            smarthost: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
+            smarthost: requiredText((v) => hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
             authUsername: optionalText, authPassword: optionalText, requireTls: flag(true),
         },
         check: (x, name) => (x.authUsername && !x.authPassword ? ["authPassword",
