@@ -8,7 +8,7 @@ import { parseAlertThresholds } from "../../config/thresholds";
 import { hetznerServerTypes, hostReservedMemoryMb } from "../../model/catalog";
 import { ConfigError, parseStackConfig, undecryptedSecret, type ParseOptions } from "../../config/parse";
 import { receiverTypes, type Receiver } from "../../model/receivers";
-import { durationMs, isIpv4Cidr, isIpv6Cidr } from "../../config/units";
+import { durationMs, isIpv4Cidr, isIpv6Cidr, isPrivateAddress, sizeBytes } from "../../config/units";
 import { containerMemoryMb, type StackConfig } from "../../model/stack";
 import { refusalProblems } from "../configProblems";
 
@@ -361,4 +361,21 @@ test("the messages list the values that would be accepted", () => {
 test("a Grafana password of exactly 12 characters is long enough", () => {
     assert.equal(accepted({ grafanaAdminPassword: "123456789012" }).monitoring.grafana.adminPassword, "123456789012");
     refused({ grafanaAdminPassword: "12345678901" }, /^grafanaAdminPassword: use at least 12 characters/);
+});
+
+test("sizes count in powers of 1024 for every unit; anything else is no size", () => {
+    const units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+    units.forEach((unit, i) => assert.equal(sizeBytes(`2${unit}`), 2 * 1024 ** i, unit));
+    assert.equal(sizeBytes("1.5GB"), 1.5 * 1024 ** 3);
+    assert.ok(Number.isNaN(sizeBytes("lots")));
+    assert.ok(Number.isNaN(sizeBytes("10")));
+});
+
+test("private addresses: each range from its first to its last address, IPv6 unique-local by its prefix, never a name", () => {
+    for (const a of ["10.0.0.0", "10.255.255.255", "172.16.0.0", "172.31.255.255", "192.168.0.0", "192.168.255.255", "100.64.0.0", "100.127.255.255", "127.0.0.1", "::1", "fd12:3456::1", "fc00::1"]) {
+        assert.equal(isPrivateAddress(a), true, a);
+    }
+    for (const a of ["9.255.255.255", "11.0.0.0", "172.32.0.0", "192.169.0.0", "100.128.0.0", "2001:db8:fd00::1", "fd12:not-an-address", "nas.lan", ""]) {
+        assert.equal(isPrivateAddress(a), false, a);
+    }
 });

@@ -123,3 +123,13 @@ test("a JSON file dropped into dashboards/<Folder>/ is read as a user dashboard 
         assert.ok(provisioned(stackDashboards(defaultThresholds, dir)).has("Team/nodes.json"));
     });
 });
+
+test("a stack's dashboards, the user's among the generated ones, come sorted by path", () => {
+    inTempDir("byo-sorted", (dir) => {
+        fs.mkdirSync(path.join(dir, "AAA"));
+        fs.copyFileSync(path.join(dashboardsDir, exportPath), path.join(dir, "AAA", "nodes.json"));
+        const paths = stackDashboards(defaultThresholds, dir).map((d) => d.relativePath);
+        assert.equal(paths[0], "AAA/nodes.json");
+        assert.deepEqual(paths, [...paths].sort((a, b) => a.localeCompare(b)));
+    });
+});
