@@ -44,6 +44,11 @@ export function checkedText(test: (v: string) => boolean, problem: string, fallb
     return fallback === undefined ? checked : checked.default(fallback);
 }
 
+/** Text that must be given (empty counts as unset, so it is reported as required) and pass `test`. */
+export function requiredText(test: (v: string) => boolean, problem: string) {
+    return z.preprocess((v) => (v === "" ? undefined : v), checkedText(test, problem));
+}
+
 /** One of `choices`, `fallback` when unset. */
 export function oneOf<const T extends string>(choices: readonly T[], fallback: T, problem: string) {
     return checkedText((v) => (choices as readonly string[]).includes(v), problem, fallback).transform((v) => v as T);

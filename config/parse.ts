@@ -18,7 +18,7 @@ import { isReceiverType, receiverSpecs, receiverTypes, type Receiver } from "../
 import { containerMemoryMb, severities, type AppTarget, type HostConfig, type HostMode, type MonitoringConfig, type Severity, type StackConfig } from "../model/stack";
 import { isRecord } from "../model/typeGuards";
 import { hostPortPattern, labelNamePattern, metricNamePattern } from "../render/promql";
-import { checkedText, flag, hostNamePattern, isRegExp, isTarget, isUnknownField, item, list, listText, notRe2, oneOf, optional, optionalText, plain, problems, text, wholeNumber } from "./fields";
+import { checkedText, flag, hostNamePattern, isRegExp, isTarget, isUnknownField, item, list, listText, notRe2, oneOf, optional, optionalText, plain, problems, requiredText, text, wholeNumber } from "./fields";
 import { readRemoteConfig } from "./remoteWrite";
 import { victoriaMetricsJob } from "../model/remoteWrite";
 import { didYouMean } from "./suggest";
@@ -156,12 +156,12 @@ const targetLabels = z.record(z.string(), z.unknown(), { error: "expected a map 
         return [name, String(value)];
     })));
 
-const lowercaseName = checkedText((v) => v === "" || /^[a-z0-9][a-z0-9-]*$/.test(v), "must be lowercase letters, digits and -");
+const lowercaseName = requiredText((v) => /^[a-z0-9][a-z0-9-]*$/.test(v), "must be lowercase letters, digits and -");
 const metricName = (fallback?: string) =>
     checkedText((v) => metricNamePattern.test(v), "is not a Prometheus metric name; use letters, digits, _ and :, not starting with a digit", fallback);
 
 const appSchema = item({
-    job: checkedText((v) => v === "" || jobNamePattern.test(v), "must start with a letter and use letters, digits, _ or -"),
+    job: requiredText((v) => jobNamePattern.test(v), "must start with a letter and use letters, digits, _ or -"),
     targets: list(checkedText(isTarget, "is not host:port; write it like api:8000, host.docker.internal:8000 or 10.0.0.5:9200 (no scheme, no path)"))
         .refine((t) => t.length > 0, "list at least one host:port"),
     metricsPath: checkedText((v) => v.startsWith("/"), "must start with /", "/metrics"),
@@ -182,7 +182,7 @@ const appSchema = item({
 
 const redisSchema = item({
     name: lowercaseName,
-    address: checkedText((v) => v === "" || hostPortPattern.test(v), "is not host:port; write it like redis:6379"),
+    address: requiredText((v) => hostPortPattern.test(v), "is not host:port; write it like redis:6379"),
     password: optionalText,
 }, "a Redis server", "an object with name and address");
 
@@ -272,7 +272,8 @@ function checkKeys(raw: Readonly<Record<string, unknown>>, r: Reader, source: Co
     const exact = (name: string) => known.find((k) => k.toLowerCase() === name.toLowerCase());
     for (const key of source.outsideKeys) {
         const colon = key.indexOf(":");
-        const namespace = colon < 0 ? undefined : key.slice(0, colon);
+        // `:retentionTime` has no namespace either.
+        const namespace = colon <= 0 ? undefined : key.slice(0, colon);
         const name = key.slice(colon + 1);
         if (namespace !== undefined && source.providerNamespaces.includes(namespace)) {
             const meant = exact(name);

@@ -32,7 +32,8 @@ const reservedHeaders = ["authorization", "content-encoding", "content-type", "u
 /** RE2 has no lookaround and no backreferences. */
 const notRe2 = /\(\?<?[=!]|\\[1-9]/;
 
-function urlProblem(v: string): string | undefined {
+/** What is wrong with the URL `v`, completing `"<v>" …`; `credentialsFix` says where credentials go instead. */
+function urlProblem(v: string, credentialsFix: string): string | undefined {
     let url: URL;
     try {
         url = new URL(v);
@@ -41,7 +42,7 @@ function urlProblem(v: string): string | undefined {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") return "must start with https:// (or http:// on a private network)";
     // Credentials in a URL would sit in prometheus.yml, a container's arguments and the preview diff.
-    if (url.username !== "" || url.password !== "") return "holds credentials; remove user:password@ and set {item}.username and {item}.password (a secret) instead";
+    if (url.username !== "" || url.password !== "") return `holds credentials; remove user:password@ and ${credentialsFix}`;
     return undefined;
 }
 
@@ -50,7 +51,7 @@ const url = (optionalUrl: boolean) => z.string({ error: "expected a URL" }).opti
         if (!optionalUrl) ctx.issues.push({ code: "custom", input: v, message: "required: the store's write URL, e.g. https://vm.example.com/api/v1/write" });
         return undefined;
     }
-    const problem = urlProblem(v);
+    const problem = urlProblem(v, "set {item}.username and {item}.password (a secret) instead");
     if (problem) ctx.issues.push({ code: "custom", input: v, message: `"${v}" ${problem}` });
     return v;
 });
@@ -135,8 +136,8 @@ export function readRemoteConfig(r: RemoteReader, options: { readonly withoutSec
     const grafanaToken = r.optionalString("grafanaToken");
     let grafana: GrafanaTarget = { mode: "embedded" };
     if (mode === "external") {
-        const problem = grafanaUrl === undefined ? "required with grafanaMode external; set it to your Grafana's URL, e.g. https://example.grafana.net" : urlProblem(grafanaUrl);
-        r.check(problem === undefined, `grafanaUrl: ${grafanaUrl === undefined ? "" : `"${grafanaUrl}" `}${problem?.replace("{item}.", "") ?? ""}`);
+        const problem = grafanaUrl === undefined ? "required with grafanaMode external; set it to your Grafana's URL, e.g. https://example.grafana.net" : urlProblem(grafanaUrl, "put the service account's token in grafanaToken (a secret) instead");
+        r.check(problem === undefined, `grafanaUrl: ${grafanaUrl === undefined ? "" : `"${grafanaUrl}" `}${problem ?? ""}`);
         r.check(grafanaToken !== undefined || options.withoutSecrets === true,
             "grafanaToken: required with grafanaMode external; create a service account with the Editor role and set its token with `pulumi config set --secret grafanaToken glsa_…`");
         // An external Grafana cannot reach the monitoring host (only the tunnel can): it shows the long-term store.

@@ -6,8 +6,11 @@
 // Pure: no Pulumi, no I/O.
 import type { Severity } from "./stack";
 import { z } from "zod";
-import { checkedText, flag, optional, optionalText, text, undecryptedSecret, wholeNumber } from "../config/fields";
+import { checkedText, flag, optional, optionalText, requiredText, undecryptedSecret, wholeNumber } from "../config/fields";
 import { hostPortPattern } from "../render/promql";
+
+/** One address or a comma-separated list, each with a local part and a domain (`Name <a@b>` included). */
+const emailAddresses = (v: string): boolean => v.split(",").every((a) => /^[^@\s<>]+@[^@\s<>]+$|^[^<>]*<[^@\s<>]+@[^@\s<>]+>$/.test(a.trim()));
 
 interface ReceiverBase {
     readonly name: string;
@@ -156,8 +159,11 @@ export const receiverSpecs: ReceiverSpecs = {
     },
     email: {
         fields: {
-            to: text, from: text,
-            smarthost: checkedText((v) => hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
+            // Alertmanager accepts an empty or malformed address and amtool refuses the whole file at deploy
+            // ("missing to address", "no global SMTP from set"): refuse it here, naming the key.
+            to: requiredText(emailAddresses, "is not an email address, e.g. oncall@example.com (several: comma-separated)"),
+            from: requiredText(emailAddresses, "is not an email address, e.g. alertmanager@example.com"),
+            smarthost: requiredText((v) => hostPortPattern.test(v), "is not host:port, e.g. smtp.example.com:587"),
             authUsername: optionalText, authPassword: optionalText, requireTls: flag(true),
         },
         check: (x, name) => (x.authUsername && !x.authPassword ? ["authPassword",

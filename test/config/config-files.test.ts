@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { dashboardsDir, projectDefaults, projectDir, readProject, stackRawConfig, stackValues } from "../../config/stackFiles";
+import { dashboardsDir, projectDefaults, projectDir, providerNamespaces, readProject, stackRawConfig, stackValues } from "../../config/stackFiles";
 import { isRecord, records } from "../../model/typeGuards";
 
 function withProject(files: Record<string, string>, run: (dir: string) => void): void {
@@ -69,4 +69,18 @@ test("only plain mappings count as records: not null, lists or scalars", () => {
     assert.deepEqual(records([{ a: 1 }, null, [2], "x", { b: 2 }]), [{ a: 1 }, { b: 2 }]);
     assert.deepEqual(records({ a: 1 }), []);
     assert.deepEqual(records(undefined), []);
+});
+
+test("a key declared with nothing (null) is a null default, not a crash", () => {
+    assert.deepEqual(projectDefaults({ name: "mon", config: { sshHost: null as unknown as string, ipv6: true } }), { sshHost: null, ipv6: true });
+});
+
+test("provider namespaces: pulumi and each @pulumi/* or @pulumiverse/* dependency, never the policy SDK or a look-alike", () => {
+    const manifest = (dependencies: Record<string, string>) => ({ "package.json": JSON.stringify({ dependencies }) });
+    withProject(manifest({
+        "@pulumi/hcloud": "1", "@pulumiverse/grafana": "1", "@pulumi/policy": "1", "@pulumi/docker_x": "1", "not-@pulumi/command": "1", "zod": "4",
+    }), (dir) => {
+        assert.deepEqual(providerNamespaces(dir), ["pulumi", "hcloud", "grafana"]);
+    });
+    withProject(manifest({ zod: "4" }), (dir) => assert.deepEqual(providerNamespaces(dir), ["pulumi"]));
 });

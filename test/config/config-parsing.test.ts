@@ -8,7 +8,7 @@ import { parseAlertThresholds } from "../../config/thresholds";
 import { hetznerServerTypes, hostReservedMemoryMb } from "../../model/catalog";
 import { ConfigError, parseStackConfig, undecryptedSecret, type ParseOptions } from "../../config/parse";
 import { receiverTypes, type Receiver } from "../../model/receivers";
-import { durationMs, isIpv4Cidr, isIpv6Cidr } from "../../config/units";
+import { durationMs, isIpv4Cidr, isIpv6Cidr, isPrivateAddress, sizeBytes } from "../../config/units";
 import { containerMemoryMb, type StackConfig } from "../../model/stack";
 import { refusalProblems } from "../configProblems";
 
@@ -286,10 +286,10 @@ test("receivers: each problem names the receiver's path", () => {
     refused({ receivers: [{ name: "tg", type: "telegram", botToken: "t" }] }, /^receivers\[0\]\.chatId: set the numeric Telegram chat id/);
     refused({ receivers: [{ name: "tg", type: "telegram", botToken: "t", chatId: "abc" }] }, /^receivers\[0\]\.chatId: "abc" is not a whole number/);
     refused({ receivers: [{ name: "w", type: "webhook", url: "u", severities: ["page"] }] }, /^receivers\[0\]\.severities: "page" is not one of critical, warning, info$/);
-    refused({ receivers: [{ name: "e", type: "email", to: "a", from: "b", smarthost: "smtp", authUsername: "u" }] },
+    refused({ receivers: [{ name: "e", type: "email", to: "a@x", from: "b@x", smarthost: "smtp", authUsername: "u" }] },
         /^receivers\[0\]\.authPassword: receiver "e" has authUsername but no authPassword/);
-    refused({ receivers: [{ name: "e", type: "email", to: "a", from: "b", smarthost: "smtp" }] }, /^receivers\[0\]\.smarthost: "smtp" is not host:port/);
-    refused({ receivers: [{ name: "e", type: "email", from: "b", smarthost: "s:25" }] }, /^receivers\[0\]\.to: required/);
+    refused({ receivers: [{ name: "e", type: "email", to: "a@x", from: "b@x", smarthost: "smtp" }] }, /^receivers\[0\]\.smarthost: "smtp" is not host:port/);
+    refused({ receivers: [{ name: "e", type: "email", from: "b@x", smarthost: "s:25" }] }, /^receivers\[0\]\.to: required/);
     refused({ receivers: [{ name: "w", type: "webhook", url: "u" }, { name: "w", type: "slack", webhookUrl: "u" }] }, /^receivers: name "w" is used twice/);
     for (const [type, field] of [["discord", "webhookUrl"], ["slack", "webhookUrl"], ["pagerduty", "routingKey"], ["webhook", "url"]]) {
         refused({ receivers: [{ name: "r", type }] }, new RegExp(`^receivers\\[0\\]\\.${field}: receiver "r" \\(${type}\\) is enabled but has no ${field}`));
@@ -370,7 +370,7 @@ test("a missing field is reported once, as required, not also as malformed", () 
         "redis[0].address: required; set it with `pulumi config set redis[0].address <value>`",
     ]);
     assert.deepEqual(problems({ receivers: [{ type: "webhook", url: "u" }] }), ["receivers[0].name: required; set it with `pulumi config set receivers[0].name <value>`"]);
-    assert.deepEqual(problems({ receivers: [{ name: "e", type: "email", to: "a", from: "b" }] }), ["receivers[0].smarthost: required; set it with `pulumi config set receivers[0].smarthost <value>`"]);
+    assert.deepEqual(problems({ receivers: [{ name: "e", type: "email", to: "a@x", from: "b@x" }] }), ["receivers[0].smarthost: required; set it with `pulumi config set receivers[0].smarthost <value>`"]);
 });
 
 test("the messages list the values that would be accepted", () => {
@@ -382,4 +382,21 @@ test("the messages list the values that would be accepted", () => {
 test("a Grafana password of exactly 12 characters is long enough", () => {
     assert.equal(accepted({ grafanaAdminPassword: "123456789012" }).monitoring.grafana.adminPassword, "123456789012");
     refused({ grafanaAdminPassword: "12345678901" }, /^grafanaAdminPassword: use at least 12 characters/);
+});
+
+test("sizes count in powers of 1024 for every unit; anything else is no size", () => {
+    const units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+    units.forEach((unit, i) => assert.equal(sizeBytes(`2${unit}`), 2 * 1024 ** i, unit));
+    assert.equal(sizeBytes("1.5GB"), 1.5 * 1024 ** 3);
+    assert.ok(Number.isNaN(sizeBytes("lots")));
+    assert.ok(Number.isNaN(sizeBytes("10")));
+});
+
+test("private addresses: each range from its first to its last address, IPv6 unique-local by its prefix, never a name", () => {
+    for (const a of ["10.0.0.0", "10.255.255.255", "172.16.0.0", "172.31.255.255", "192.168.0.0", "192.168.255.255", "100.64.0.0", "100.127.255.255", "127.0.0.1", "::1", "fd12:3456::1", "fc00::1"]) {
+        assert.equal(isPrivateAddress(a), true, a);
+    }
+    for (const a of ["9.255.255.255", "11.0.0.0", "172.32.0.0", "192.169.0.0", "100.128.0.0", "2001:db8:fd00::1", "fd12:not-an-address", "nas.lan", ""]) {
+        assert.equal(isPrivateAddress(a), false, a);
+    }
 });

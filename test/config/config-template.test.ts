@@ -34,3 +34,25 @@ test("the template marks lines after their value only, and takes only stack name
     }
     for (const bad of ["", "../x", "a/b", "-x", "has space"]) assert.throws(() => stackFileFromTemplate(template, bad), /is not a stack name/, bad);
 });
+
+test("linesToChange: each marked value's line number, the text before the marker and what to put there; comment lines never", () => {
+    const file = [
+        "# Lines marked # CHANGE: must be changed",
+        "config:",
+        "  mon:sshPublicKey: CHANGE-ME   # CHANGE:   your public key  ",
+        "    # an indented comment about # CHANGE: markers",
+        "  mon:location: fsn1",
+        "  mon:hosts: [CHANGE-ME] # CHANGE: the hosts #",
+    ].join("\n");
+    assert.deepEqual(linesToChange(file), [
+        { line: 3, text: "  mon:sshPublicKey: CHANGE-ME", what: "your public key" },
+        { line: 6, text: "  mon:hosts: [CHANGE-ME]", what: "the hosts #" },
+    ]);
+});
+
+test("JSON text is looked into only when it starts with [ or {; a list item holding JSON text is named by its own path", () => {
+    assert.deepEqual(placeholderProblems({ hosts: ['{"name":"CHANGE-ME"}'] }, "prod"),
+        [`hosts[0].name: still the template's CHANGE-ME; set it as the "# CHANGE:" comment on its line in Pulumi.prod.yaml says`]);
+    assert.deepEqual(placeholderProblems({ note: ' {"a": "CHANGE-ME"}' }, "prod"),
+        [`note: still the template's CHANGE-ME; set it as the "# CHANGE:" comment on its line in Pulumi.prod.yaml says`]);
+});

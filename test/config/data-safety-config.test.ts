@@ -80,3 +80,28 @@ test("Hetzner's server backups only for a server the program creates", () => {
     assert.equal(parse({ ...hetzner, hetznerBackups: true }).host.hetznerBackups, true);
     assert.match(problems({ hostMode: "ssh", sshHost: "10.0.0.2", hetznerBackups: true })[0], /^hetznerBackups: only a server this program creates/);
 });
+
+test("retention: at least one snapshot kept, by any one of daily, weekly or monthly", () => {
+    const backup = { ...hetzner, backupRepository: "/srv/backup", backupPassword: "long random text" };
+    assert.deepEqual(problems({ ...backup, backupKeepDaily: 0, backupKeepWeekly: 0, backupKeepMonthly: 0 }),
+        ["backupKeepDaily: keep at least one snapshot (backupKeepDaily, backupKeepWeekly or backupKeepMonthly above 0)"]);
+    assert.deepEqual(parse({ ...backup, backupKeepDaily: 0, backupKeepWeekly: 0, backupKeepMonthly: 1 }).monitoring.backup?.keep, { daily: 0, weekly: 0, monthly: 1 });
+    assert.deepEqual(parse({ ...backup, backupKeepDaily: 0, backupKeepWeekly: 1, backupKeepMonthly: 0 }).monitoring.backup?.keep, { daily: 0, weekly: 1, monthly: 0 });
+});
+
+test("npm run render without the backup secrets: the password and the S3 secret key are empty, the key id kept", () => {
+    const c = parseStackConfig("test", { ...hetzner, backupRepository: "s3:https://fsn1.your-objectstorage.com/bucket/test", backupS3AccessKeyId: "AKID" }, { withoutSecrets: true });
+    assert.equal(c.monitoring.backup?.password, "");
+    assert.deepEqual(c.monitoring.backup?.s3, { accessKeyId: "AKID", secretAccessKey: "" });
+});
+
+test("S3 keys alone are named: either one without an s3: repository, or without any repository", () => {
+    const local = { ...hetzner, backupRepository: "/srv/backup", backupPassword: "long random text" };
+    const onlyS3 = "backupS3AccessKeyId: S3 keys are only read for an s3: backupRepository; remove them";
+    assert.deepEqual(problems({ ...local, backupS3AccessKeyId: "AKID" }), [onlyS3]);
+    assert.deepEqual(problems({ ...local, backupS3SecretAccessKey: "secret" }), [onlyS3]);
+    const noRepository = "backupRepository: backup credentials are set but no repository; set backupRepository or remove them";
+    assert.deepEqual(problems({ ...hetzner, backupS3AccessKeyId: "AKID" }), [noRepository]);
+    assert.deepEqual(problems({ ...hetzner, backupS3SecretAccessKey: "secret" }), [noRepository]);
+    assert.deepEqual(problems({ ...hetzner, backupPassword: "long random text" }), [noRepository]);
+});

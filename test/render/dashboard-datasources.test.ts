@@ -228,3 +228,13 @@ test("problems of several dashboards are listed one per line", () => {
         return true;
     });
 });
+
+test("a stack's dashboards, the user's among the generated ones, come sorted by path", () => {
+    inTempDir("byo-sorted", (dir) => {
+        fs.mkdirSync(path.join(dir, "AAA"));
+        fs.copyFileSync(path.join(dashboardsDir, exportPath), path.join(dir, "AAA", "nodes.json"));
+        const paths = stackDashboards(defaultThresholds, dir).map((d) => d.relativePath);
+        assert.equal(paths[0], "AAA/nodes.json");
+        assert.deepEqual(paths, [...paths].sort((a, b) => a.localeCompare(b)));
+    });
+});

@@ -121,5 +121,21 @@ test("an email receiver's smarthost must be host:port; an empty one is refused h
     assert.equal((acceptedReceiver({ ...mail, smarthost: "smtp.example.com:587" }) as { smarthost: string }).smarthost, "smtp.example.com:587");
     // Alertmanager reads an empty smarthost as "use the global one", which this stack never sets:
     // amtool refuses the whole file with "no global SMTP smarthost set".
-    assert.deepEqual(receiverProblems({ ...mail, smarthost: "" }), ['receivers[0].smarthost: "" is not host:port, e.g. smtp.example.com:587']);
+    assert.deepEqual(receiverProblems({ ...mail, smarthost: "" }), ["receivers[0].smarthost: required; set it with `pulumi config set receivers[0].smarthost <value>`"]);
+});
+
+test("an email receiver's to and from must be addresses; empty or bare names are refused here, not by amtool at deploy", () => {
+    const mail = { name: "mail", type: "email", smarthost: "smtp.example.com:587" };
+    for (const to of ["ops@example.com", "ops@example.com, dev@example.com", "Ops <ops@example.com>"]) {
+        assert.equal((acceptedReceiver({ ...mail, to, from: "am@example.com" }) as { to: string }).to, to);
+    }
+    assert.deepEqual(receiverProblems({ ...mail, to: "", from: "am@example.com" }), ["receivers[0].to: required; set it with `pulumi config set receivers[0].to <value>`"]);
+    assert.deepEqual(receiverProblems({ ...mail, to: "ops", from: "" }), [
+        'receivers[0].to: "ops" is not an email address, e.g. oncall@example.com (several: comma-separated)',
+        "receivers[0].from: required; set it with `pulumi config set receivers[0].from <value>`",
+    ]);
+    assert.deepEqual(receiverProblems({ ...mail, to: "ops@example.com,", from: "am@" }), [
+        'receivers[0].to: "ops@example.com," is not an email address, e.g. oncall@example.com (several: comma-separated)',
+        'receivers[0].from: "am@" is not an email address, e.g. alertmanager@example.com',
+    ]);
 });

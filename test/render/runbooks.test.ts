@@ -114,3 +114,26 @@ test("an alert without a listed first step still points at its runbook section, 
     assert.equal(alertActions.NoSuchAlert, undefined);
     assert.equal(runbookFirstStep("NoSuchAlert"), "See docs/runbooks.md#nosuchalert in the monitoring repository");
 });
+
+test("a remote's URL is read whole: git's trailing newline trimmed, anything around the forms or in the path refused", () => {
+    const github = "https://github.com/acme/monitoring/blob/HEAD/docs/runbooks.md";
+    const cases: [string, string | undefined][] = [
+        ["https://github.com/acme/monitoring.git\n", github],
+        ["github.com:acme/monitoring.git", github],
+        ["https://github.com/acme/monitoring/", github],
+        ["https://github.com/acme/monitoring//", github],
+        ["https://github.com/acme/acme.github.io.git", "https://github.com/acme/acme.github.io/blob/HEAD/docs/runbooks.md"],
+        ["http://gitlab.example.com/acme/monitoring.git", "https://gitlab.example.com/acme/monitoring/-/blob/HEAD/docs/runbooks.md"],
+        ["xhttps://github.com/acme/monitoring.git", undefined],
+        ["https://github.com/acme/monitoring\nfoo", undefined],
+        ["/mnt/github.com:acme/monitoring.git", undefined],
+        ["git@github.com:acme/monitoring\nfoo", undefined],
+        ["https://github.com/acme/mon itoring", undefined],
+        ["https://github.com/~acme/monitoring", undefined],
+        ["https://github.com/acme/monitoring~", undefined],
+        // GitHub has no subgroups; a host merely ending in gitlab is not GitLab.
+        ["https://github.com/acme/ops/monitoring", undefined],
+        ["https://notgitlab.com/acme/monitoring", undefined],
+    ];
+    for (const [remoteUrl, expected] of cases) assert.equal(runbookBaseFromRemote({ remoteUrl }), expected, JSON.stringify(remoteUrl));
+});
