@@ -14,7 +14,7 @@ import { renderPrometheus } from "../../render/prometheus";
 import { renderRules } from "../../render/rules";
 import { alertmanagerSecrets, forDebianAlertmanager } from "../../rehearsal/skew";
 import { containerPaths } from "../../model/catalog";
-import { alertmanagerSteps, grafanaSteps, prometheusSteps, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../../render/swap";
+import { alertmanagerSteps, amtoolCheck, dockerAccess, grafanaSteps, prometheusSteps, releaseFiles, renderSwapScript, shellQuote, type ReleaseFile, type ServiceAccess, type SwapSteps } from "../../render/swap";
 import { freePort, httpOk, launch, ready, terminate, type Managed } from "../../rehearsal/processes";
 import { stackRawConfig } from "../../config/stackFiles";
 import { toolAvailable } from "../externalTools";
@@ -288,4 +288,87 @@ test("swap for Grafana: a dashboard change restarts it (and waits for /api/healt
     const dashboard = swap(ws, stage(ws, files('{"uid":"hosts"}', "two")), grafanaSteps(access));
     assert.equal(dashboard.status, 0, dashboard.stderr);
     assert.equal(restarts(), 2, "a dashboard change restarts Grafana");
+});
+
+const noSteps: SwapSteps = { check: "true", running: "true", needsReload: "true", reload: "true", status: "true", healthy: "true", logs: "true" };
+
+test("swap: a release needs at least one file, and an absolute path is refused like one with ..", () => {
+    const plan = { service: "prometheus", serviceDir: "/x", stagingDir: "/y", asRoot: false, deadlineSeconds: 1, steps: noSteps };
+    assert.throws(() => renderSwapScript({ ...plan, files: [] }), /^Error: prometheus: a release needs at least one file$/);
+    assert.throws(() => renderSwapScript({ ...plan, files: [{ path: "/etc/passwd", mode: "0444", owner: 0 }] }), /prometheus: release path \/etc\/passwd leaves the release/);
+});
+
+test("swap: a service's release files are its rendered files relative to its host directory, secrets 0400, with their owner; a file elsewhere is refused", () => {
+    assert.deepEqual(releaseFiles([
+        { path: "prometheus/prometheus.yml", secret: false, owner: 65534 },
+        { path: "prometheus/secrets/remote_write_password", secret: true, owner: 65534 },
+    ], "prometheus"), [
+        { path: "prometheus.yml", mode: "0444", owner: 65534 },
+        { path: "secrets/remote_write_password", mode: "0400", owner: 65534 },
+    ]);
+    assert.throws(() => releaseFiles([{ path: "prometheus-old/prometheus.yml", secret: false, owner: 0 }], "prometheus"),
+        /^Error: prometheus-old\/prometheus\.yml is not below prometheus\/$/);
+    assert.throws(() => releaseFiles([{ path: "grafana/prometheus", secret: false, owner: 0 }], "prometheus"), /is not below prometheus\//);
+});
+
+test("swap as a non-root deploy user: every file operation on the service directory goes through sudo", (t) => {
+    const ws = workspace(t);
+    const bin = path.join(ws.root, "bin");
+    fs.mkdirSync(bin);
+    const sudoLog = path.join(ws.root, "sudo.log");
+    fs.writeFileSync(path.join(bin, "sudo"), `#!/bin/sh\necho "$1" >> ${shellQuote(sudoLog)}\nexec "$@"\n`, { mode: 0o755 });
+    const files = stage(ws, { "prometheus.yml": "global: {}\n" });
+    const script = renderSwapScript({ service: "prometheus", serviceDir: ws.dir, stagingDir: ws.staging, files, asRoot: true, deadlineSeconds: 3,
+        steps: standInSteps(ws, "prometheus.yml", "true") });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` };
+    for (let i = 0; i < 2; i++) {
+        const result = spawnSync("bash", ["-c", script], { encoding: "utf8", env });
+        assert.equal(result.status, 0, result.stderr);
+    }
+    assert.equal(current(ws, "prometheus.yml"), "global: {}\n");
+    const used = read(sudoLog).trim().split("\n");
+    assert.deepEqual([...new Set(used)].sort(), ["install", "ln", "mv"], "release directories, files, and both links");
+});
+
+/** Runs one access command with a stand-in `docker` that records its arguments and answers `inspect` with `running`. */
+function withFakeDocker(t: { after(fn: () => void): void }, command: string, running = "true"): { status: number | null; stdout: string; calls: string[][] } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swap-docker-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const calls = path.join(dir, "calls");
+    fs.writeFileSync(path.join(dir, "docker"), `#!/bin/bash\n{ printf '%s\\x1f' "$@"; printf '\\n'; } >> ${shellQuote(calls)}\n` +
+        `case "$1" in inspect) echo ${shellQuote(running)} ;; exec) echo body ;; logs) echo log line ;; esac\n`, { mode: 0o755 });
+    const r = spawnSync("bash", ["-c", command], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}`, candidate: "/tmp/candidate" } });
+    const recorded = fs.existsSync(calls) ? read(calls).trimEnd().split("\n").map((l) => l.split("\x1f").slice(0, -1)) : [];
+    return { status: r.status, stdout: r.stdout, calls: recorded };
+}
+
+test("swap in a container: each step is one docker command on the service's container, the status read inside it", (t) => {
+    const access = dockerAccess("monitoring-prod-prometheus", 9090);
+    const c = "monitoring-prod-prometheus";
+    const up = withFakeDocker(t, access.running, "true");
+    assert.equal(up.status, 0, "running when Docker says so");
+    assert.deepEqual(up.calls, [["inspect", "-f", "{{.State.Running}}", c]]);
+    assert.equal(withFakeDocker(t, access.running, "false").status, 1, "not running when Docker says false");
+    assert.deepEqual(withFakeDocker(t, access.hangUp).calls, [["kill", "--signal", "HUP", c]]);
+    assert.deepEqual(withFakeDocker(t, access.restart).calls, [["restart", c]]);
+    const get = withFakeDocker(t, access.get("/api/v1/status/runtimeinfo"));
+    assert.deepEqual(get.calls, [["exec", c, "wget", "-q", "-O", "-", "http://127.0.0.1:9090/api/v1/status/runtimeinfo"]]);
+    assert.equal(get.stdout, "body\n");
+    assert.deepEqual(withFakeDocker(t, access.state).calls, [["inspect", "-f", "{{if .State.Running}}running{{else}}stopped{{end}} {{.State.StartedAt}}", c]]);
+    const logs = withFakeDocker(t, access.logs);
+    assert.deepEqual(logs.calls, [["logs", "--tail", "15", c]]);
+    assert.equal(logs.stdout, "log line\n");
+});
+
+test("swap: Prometheus and Alertmanager count as healthy when their /-/healthy answers", (t) => {
+    const prometheus = withFakeDocker(t, prometheusSteps(dockerAccess("p", 9090), "true").healthy);
+    assert.deepEqual(prometheus.calls, [["exec", "p", "wget", "-q", "-O", "-", "http://127.0.0.1:9090/-/healthy"]]);
+    const alertmanager = withFakeDocker(t, alertmanagerSteps(dockerAccess("a", 9093), "true").healthy);
+    assert.deepEqual(alertmanager.calls, [["exec", "a", "wget", "-q", "-O", "-", "http://127.0.0.1:9093/-/healthy"]]);
+});
+
+test("swap: Alertmanager's check is the pinned image's amtool on the candidate, without network, as nobody", (t) => {
+    const check = withFakeDocker(t, amtoolCheck("prom/alertmanager:v0.28.1", "/etc/alertmanager/current"));
+    assert.deepEqual(check.calls, [["run", "--rm", "--network", "none", "--user", "65534", "--entrypoint", "amtool", "-v", "/tmp/candidate:/etc/alertmanager/current:ro",
+        "prom/alertmanager:v0.28.1", "check-config", "/etc/alertmanager/current/alertmanager.yml"]]);
 });

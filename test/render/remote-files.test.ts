@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { containerUids } from "../../model/catalog";
 import { deployedPath, yamlText } from "../../render/files";
-import { writeFileCommand } from "../../render/hostCommands";
+import { contentDigest, deleteFileCommand, writeFileCommand } from "../../render/hostCommands";
 import { inTempDir } from "../tempDir";
 
 /** The one place that knows how a file write is rendered: re-point it when that function changes. */
@@ -82,4 +82,26 @@ test("a released service's file is read through its current release, any other f
 test("an object used twice in a config is written out twice, never as a YAML anchor and alias", () => {
     const shared = { targets: ["a:1"] };
     assert.equal(yamlText({ first: shared, second: shared }), "first:\n  targets:\n    - a:1\nsecond:\n  targets:\n    - a:1\n");
+});
+
+test("deleting a written file removes it, below an awkward path too, and deleting it again is not an error", () => {
+    inTempDir("remote-files", (dir) => {
+        const target = path.join(dir, "root", "it's here/grafana/x.json");
+        runWrite(dir, renderWrite(target, containerUids.grafana, false), "{}");
+        const shims = { ...process.env, PATH: `${path.join(dir, "shims")}:${process.env.PATH ?? ""}` };
+        for (let i = 0; i < 2; i++) {
+            const r = spawnSync("bash", ["-c", deleteFileCommand(target)], { encoding: "utf8", env: shims });
+            assert.equal(r.status, 0, r.stderr);
+        }
+        assert.ok(!fs.existsSync(target));
+        assert.deepEqual(fs.readdirSync(path.dirname(target)), []);
+    });
+});
+
+test("the digest that triggers a reload is a sha256 that changes with any file's content, also when text moves between files", () => {
+    const digest = contentDigest(["global: {}\n", "groups: []\n"]);
+    assert.match(digest, /^[0-9a-f]{64}$/);
+    assert.equal(contentDigest(["global: {}\n", "groups: []\n"]), digest, "the same files, the same digest: no reload");
+    assert.notEqual(contentDigest(["global: {}\n", "groups: [x]\n"]), digest);
+    assert.notEqual(contentDigest(["ab", "c"]), contentDigest(["a", "bc"]), "file boundaries count");
 });
