@@ -377,7 +377,10 @@ export function enableBackupScript(layout: BackupLayout, metricsDir: string): st
         "set -e",
         initialBackupMetricsScript(metricsDir),
         "if ! command -v restic >/dev/null || ! command -v sqlite3 >/dev/null || ! command -v curl >/dev/null; then",
-        "  DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q restic sqlite3 curl",
+        // Two commands, not `update && install`: set -e ignores a failure left of `&&`, and a failed
+        // update would let the deploy go on to start the timer of a job that cannot run.
+        "  DEBIAN_FRONTEND=noninteractive apt-get update -q",
+        "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q restic sqlite3 curl",
         "fi",
         "systemctl daemon-reload",
         `systemctl enable --now ${layout.timer}`,

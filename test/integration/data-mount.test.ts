@@ -14,7 +14,8 @@ import { prerequisiteMissing } from "../externalTools";
 
 const device = "/dev/loop0";
 
-function setUp(t: { after(fn: () => void): void }, mountWorks: boolean) {
+/** `moreVolumes`: Docker volumes (name → directory) besides the stack's Prometheus volume. */
+function setUp(t: { after(fn: () => void): void }, mountWorks: boolean, moreVolumes: Record<string, string> = {}) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "data-mount-"));
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const bin = path.join(root, "bin");
@@ -33,7 +34,7 @@ function setUp(t: { after(fn: () => void): void }, mountWorks: boolean) {
 echo "docker $*" >> ${log}
 case "$*" in
   "volume inspect -f {{.Mountpoint}} monitoring-prod-prometheus-data") echo ${oldVolume} ;;
-  "volume inspect"*) exit 1 ;;
+${Object.entries(moreVolumes).map(([name, dir]) => `  "volume inspect -f {{.Mountpoint}} ${name}") echo ${dir} ;;\n`).join("")}  "volume inspect"*) exit 1 ;;
 esac
 `, { mode: 0o755 });
     return { root, bin, mount, oldVolume, log, fstab: path.join(root, "fstab"), dockerDropIn: path.join(root, "docker.service.d/20-data-volume.conf") };
@@ -44,8 +45,8 @@ const dirs: DataDir[] = [
     { name: "grafana", uid: 472, migrateFrom: { volumes: ["monitoring-prod-grafana-data", "monitoring-grafana-data"], container: "monitoring-prod-grafana" } },
 ];
 
-function run(env: ReturnType<typeof setUp>) {
-    const script = dataMountScript(device, dirs, { fstab: env.fstab, mount: env.mount, dockerDropIn: env.dockerDropIn });
+function run(env: ReturnType<typeof setUp>, { volume = device, dataDirs = dirs, fstab = env.fstab }: { volume?: string; dataDirs?: DataDir[]; fstab?: string } = {}) {
+    const script = dataMountScript(volume, dataDirs, { fstab, mount: env.mount, dockerDropIn: env.dockerDropIn });
     return spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${env.bin}:${process.env.PATH ?? ""}` } });
 }
 
@@ -91,4 +92,55 @@ test("when the volume cannot be mounted, nothing is written to the mount point",
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`${env.mount} is not a mount point: refusing to put the data on the root disk`));
     assert.deepEqual(fs.readdirSync(env.mount), []);
+});
+
+test("a data directory with nothing to move onto the volume is made for its container's user, and nothing is stopped", (t) => {
+    if (!usable(t)) return;
+    const env = setUp(t, true);
+    const r = run(env, { dataDirs: [{ name: "victoria-metrics", uid: 1000 }] });
+    assert.equal(r.status, 0, r.stderr);
+    const stat = fs.statSync(path.join(env.mount, "victoria-metrics"));
+    assert.equal(stat.uid, 1000);
+    assert.equal(stat.mode & 0o777, 0o750);
+    assert.doesNotMatch(fs.readFileSync(env.log, "utf8"), /docker/);
+});
+
+test("when the stack's own Docker volume and one from before per-stack names both exist, only the stack's own is moved", (t) => {
+    if (!usable(t)) return;
+    const older = fs.mkdtempSync(path.join(os.tmpdir(), "data-mount-older-"));
+    t.after(() => fs.rmSync(older, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(older, "from-the-older-volume"), "");
+    const env = setUp(t, true, { "monitoring-prometheus-data": older });
+    const r = run(env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(path.join(env.mount, "prometheus")), ["01BLOCK"]);
+    assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("copied")), [
+        `copied the data of Docker volume monitoring-prod-prometheus-data to ${env.mount}/prometheus (the volume itself is kept)`,
+    ]);
+});
+
+test("when the fstab line cannot be written the script stops before it mounts anything", (t) => {
+    if (!usable(t)) return;
+    const env = setUp(t, true);
+    const fstab = path.join(env.root, "fstab.d");
+    fs.mkdirSync(fstab);
+    const r = run(env, { fstab });
+    assert.notEqual(r.status, 0);
+    assert.equal(fs.existsSync(env.mount), false);
+    assert.equal(fs.existsSync(env.log) ? fs.readFileSync(env.log, "utf8") : "", "", "no mount, no systemctl, no docker");
+});
+
+test("a volume that is not attached within 5 minutes stops the script with what is wrong, before fstab or the mount point", (t) => {
+    const env = setUp(t, true);
+    // The waiting, without the wait: each second is one call of this sleep.
+    fs.writeFileSync(path.join(env.bin, "sleep"), `#!/bin/sh\necho "sleep $*" >> ${env.log}\n`, { mode: 0o755 });
+    const missing = "/dev/disk/by-id/scsi-0HC_Volume_0";
+    const r = run(env, { volume: missing });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `the data volume ${missing} is not attached\n`);
+    const log = fs.readFileSync(env.log, "utf8").trim().split("\n");
+    assert.equal(log.length, 300);
+    assert.ok(log.every((l) => l === "sleep 1"), log.join("\n"));
+    assert.equal(fs.readFileSync(env.fstab, "utf8"), "UUID=root / ext4 defaults 0 1\n");
+    assert.equal(fs.existsSync(env.mount), false);
 });
