@@ -37,6 +37,7 @@ before(async () => {
     fs.writeFileSync(path.join(bin, "restic"), `#!/bin/bash
 printf 'args=%s | AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s RESTIC_REPOSITORY=%s RESTIC_PASSWORD_FILE=%s\\n' "$*" "\${AWS_ACCESS_KEY_ID:-}" "\${AWS_SECRET_ACCESS_KEY:-}" "$RESTIC_REPOSITORY" "$RESTIC_PASSWORD_FILE" >> ${calls}
 if [ "$1" = backup ] && [ -f ${work}/fail-backup ]; then exit 1; fi
+if [ "$1" = backup ]; then (cd ${work}/backup-work && find . -type f | sort) > ${work}/backed-up; fi
 exit 0
 `, { mode: 0o755 });
     server = http.createServer((req, res) => {
@@ -121,6 +122,26 @@ test("a run backs up the snapshot and the copies, applies the retention, and rep
     assert.ok((r.metrics.get(backupMetrics.lastSuccess) ?? 0) >= before);
     assert.ok((r.metrics.get(backupMetrics.duration) ?? -1) >= 0);
     assert.deepEqual(fs.readdirSync(path.join(dirs.prometheus, "snapshots")), [], "the snapshot is removed after the run");
+});
+
+test("a run hands restic the repository and Alertmanager's state files, and reports when it ran and how long it took", async () => {
+    fs.writeFileSync(path.join(dirs.alertmanager, "nflog"), "n");
+    fs.writeFileSync(path.join(dirs.alertmanager, "silences"), "s");
+    const started = Math.floor(Date.now() / 1000);
+    const r = await run(plan());
+    const finished = Math.ceil(Date.now() / 1000);
+    assert.equal(r.status, 0, r.stderr);
+    for (const call of r.calls) assert.match(call, / RESTIC_REPOSITORY=s3:https:\/\/fsn1\.your-objectstorage\.com\/bucket\/prod /);
+    const backedUp = fs.readFileSync(path.join(work, "backed-up"), "utf8").split("\n");
+    assert.ok(backedUp.includes("./alertmanager/nflog") && backedUp.includes("./alertmanager/silences"), backedUp.join("\n"));
+    // Every metric line is `name <integer>`: an empty value would read as 0 (1970) or be dropped by node-exporter.
+    const text = fs.readFileSync(path.join(dirs.textfile, backupMetricsFile), "utf8");
+    for (const name of [backupMetrics.lastSuccess, backupMetrics.lastRun, backupMetrics.duration, backupMetrics.exitCode]) {
+        assert.match(text, new RegExp(`^${name} \\d+$`, "m"), `${name} in\n${text}`);
+    }
+    const lastRun = r.metrics.get(backupMetrics.lastRun) ?? 0;
+    assert.ok(lastRun >= started && lastRun <= finished, `last run ${lastRun} between ${started} and ${finished}:\n${text}`);
+    assert.ok((r.metrics.get(backupMetrics.duration) ?? -1) <= finished - started);
 });
 
 test("the S3 keys file is read, never executed", async () => {

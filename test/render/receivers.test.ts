@@ -134,6 +134,11 @@ test("an email receiver's to and from must be addresses; empty or bare names are
         'receivers[0].to: "ops" is not an email address, e.g. oncall@example.com (several: comma-separated)',
         "receivers[0].from: required; set it with `pulumi config set receivers[0].from <value>`",
     ]);
+    // Each address whole: nothing before or after it, a display name only before <address>.
+    for (const to of ["team ops@example.com", "ops@example.com extra", "Ops> <ops@example.com>", "Ops <ops@example.com> extra"]) {
+        assert.deepEqual(receiverProblems({ ...mail, to, from: "am@example.com" }),
+            [`receivers[0].to: "${to}" is not an email address, e.g. oncall@example.com (several: comma-separated)`], to);
+    }
     assert.deepEqual(receiverProblems({ ...mail, to: "ops@example.com,", from: "am@" }), [
         'receivers[0].to: "ops@example.com," is not an email address, e.g. oncall@example.com (several: comma-separated)',
         'receivers[0].from: "am@" is not an email address, e.g. alertmanager@example.com',
