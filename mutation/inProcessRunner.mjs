@@ -264,10 +264,10 @@ export class InProcessTestRunner {
         requireFromProject("tsx/cjs/api").register();
         requireFromProject("tsx/esm/api").register();
         this.#registry = new TestRegistry();
-        const stand_in = this.#registry.nodeTest();
+        const standIn = this.#registry.nodeTest();
         const originalLoad = Module._load;
         Module._load = function (request, parent, isMain) {
-            if (request === "node:test" || request === "test") return stand_in;
+            if (request === "node:test" || request === "test") return standIn;
             return originalLoad.call(this, request, parent, isMain);
         };
         const files = selectTestFiles(root, this.#options);
@@ -295,7 +295,7 @@ export class InProcessTestRunner {
         ns.activeMutant = undefined;
         ns.hitLimit = undefined;
         ns.hitCount = undefined;
-        // The instrumented files keep a reference to this object: clear it, never replace it.
+        // The instrumented files keep a reference to this object (from their first cover() call): never replace it.
         const coverage = (ns.mutantCoverage ??= { static: {}, perTest: {} });
         const perTest = options.coverageAnalysis === "perTest";
         const results = [];
